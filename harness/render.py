@@ -1,0 +1,161 @@
+"""Render the SQL templates of sql/ into the exact text that deploy applies.
+
+Every file under sql/once and sql/repeatable is a Jinja2 template rendered
+with StrictUndefined. Identifiers reach templates already quoted
+(``{{ schema }}``); the raw names are there for string literals
+(``{{ schema_name | literal }}``). Output is deterministic: same inputs, same
+bytes, so the sha256 in the ledger means something.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+KINDS = ("once", "repeatable")  # applied in this order: Flyway's versioned, then repeatable
+
+# What a rendered file must never contain: a placeholder or tag that survived
+# (say, from a {% raw %} block). Narrow on purpose: JSON's "}}" and a 2-D
+# array literal '{{1,2}}' are legitimate SQL.
+_LEFTOVER = re.compile(r"\{\{\s*[A-Za-z_]|\{%|\{#")
+
+
+class RenderError(Exception):
+    """A template could not be rendered; the message names the file."""
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier the way PostgreSQL's quote_ident() does."""
+    if not isinstance(name, str) or not name:
+        raise RenderError(f"identifier must be a non-empty string, got {name!r}")
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: object) -> str:
+    """A SQL string literal; E'' syntax is never needed as backslashes are not special."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# Words that must be quoted when used as identifiers (the ones likely in names).
+_RESERVED = frozenset(
+    "all analyse analyze and any array as asc asymmetric both case cast check collate column "
+    "constraint create current_catalog current_date current_role current_time current_timestamp "
+    "current_user default deferrable desc distinct do else end except false fetch for foreign from "
+    "grant group having in initially intersect into lateral leading limit localtime localtimestamp "
+    "not null offset on only or order placing primary references returning select session_user "
+    "some symmetric table then to trailing true union unique user using variadic when where window "
+    "with".split()
+)
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    kind: str  # "once" or "repeatable"
+    name: str  # path relative to sql/, e.g. "once/010_reference.sql"
+    text: str  # rendered SQL
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def load_config(sql_dir: Path = SQL_DIR) -> dict:
+    with open(sql_dir / "phaseline.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def build_context(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> dict:
+    """The template variables: every [vars] entry quoted, its raw name as <var>_name."""
+    config = load_config(sql_dir)
+    values = dict(config["vars"])
+    for key, value in (overrides or {}).items():
+        if key not in values:
+            raise RenderError(f"unknown variable {key!r}; known: {', '.join(sorted(values))}")
+        values[key] = value
+    ctx: dict = {}
+    for key, value in values.items():
+        ctx[key] = quote_ident(value)
+        ctx[f"{key}_name"] = value
+    entities = []
+    for n, raw in enumerate(config.get("versioned", []), start=1):
+        missing = {"entity", "table", "key", "artifact_type"} - raw.keys()
+        if missing:
+            raise RenderError(f"phaseline.toml: versioned entity #{n} lacks {', '.join(sorted(missing))}")
+        phase = raw.get("artifact_phase")
+        entities.append(
+            dict(
+                entity=raw["entity"],
+                table=quote_ident(raw["table"]),
+                table_name=raw["table"],
+                key=[quote_ident(k) for k in raw["key"]],
+                key_names=list(raw["key"]),
+                artifact_type=raw["artifact_type"],
+                artifact_key=quote_ident(raw["artifact_key"]) if raw.get("artifact_key") else None,
+                phase_column=quote_ident(phase[1:]) if phase and phase.startswith("@") else None,
+                phase_literal=phase if phase and not phase.startswith("@") else None,
+                before_submit=quote_ident(raw["before_submit"]) if raw.get("before_submit") else None,
+                before_approve=quote_ident(raw["before_approve"]) if raw.get("before_approve") else None,
+                # Advisory-lock class: distinct per entity so keys of different
+                # tables never wait on each other (see include/versioning.sql).
+                lock_class=7100 + n,
+            )
+        )
+    ctx["versioned"] = entities
+    by_name = {e["entity"]: e for e in entities}
+
+    def entity(name: str) -> dict:
+        if name not in by_name:
+            raise RenderError(f"no versioned entity {name!r} in phaseline.toml")
+        return by_name[name]
+
+    ctx["entity"] = entity
+    return ctx
+
+
+def _environment(sql_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(sql_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters["literal"] = quote_literal
+    env.filters["ident"] = quote_ident
+    return env
+
+
+def sql_files(sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
+    """(kind, name) of every file deploy applies, in apply order."""
+    files = []
+    for kind in KINDS:
+        for path in sorted((sql_dir / kind).glob("*.sql")):
+            files.append((kind, f"{kind}/{path.name}"))
+    return files
+
+
+def render_all(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> list[SqlFile]:
+    ctx = build_context(overrides, sql_dir)
+    env = _environment(sql_dir)
+    rendered = []
+    for kind, name in sql_files(sql_dir):
+        try:
+            text = env.get_template(name).render(ctx)
+        except jinja2.UndefinedError as exc:
+            raise RenderError(f"{name}: {exc.message}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        leftover = _LEFTOVER.search(text)
+        if leftover:
+            line = text.count("\n", 0, leftover.start()) + 1
+            raise RenderError(f"{name}:{line}: placeholder left unrendered: {leftover.group()!r}")
+        rendered.append(SqlFile(kind=kind, name=name, text=text))
+    return rendered

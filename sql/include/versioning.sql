@@ -1,0 +1,271 @@
+{#-
+  The versioning engine, as one template. Every versioned entity of
+  phaseline.toml ([[versioned]]) gets from here, and only from here:
+    columns(e)   the versioning columns, inside its CREATE TABLE (sql/once)
+    indexes(e)   the unique indexes that back the invariants (sql/once)
+    triggers(e)  its trigger functions and triggers (sql/repeatable/120_versioning.sql)
+  The generated SQL is static per table: no catalog look-up or dynamic SQL
+  per row. Rules are raised with the rule name in CONSTRAINT (DESIGN.md).
+-#}
+
+{% macro columns(e) -%}
+    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    version_number    integer NOT NULL CHECK (version_number >= 1),
+    is_latest         boolean NOT NULL DEFAULT true,
+    version_status    {{ schema }}.version_status NOT NULL DEFAULT 'draft',
+    parent_version_id uuid REFERENCES {{ schema }}.{{ e.table }} (id),
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    created_by        integer NOT NULL REFERENCES {{ schema }}.users (user_id),
+    submitted_at      timestamptz,
+    submitted_by      integer REFERENCES {{ schema }}.users (user_id),
+    reviewed_at       timestamptz,
+    reviewed_by       integer REFERENCES {{ schema }}.users (user_id),
+    review_note       text,
+    -- a submitted version says who submitted it and when, or neither
+    CONSTRAINT submitted_pair CHECK ((submitted_at IS NULL) = (submitted_by IS NULL)),
+    -- exactly the closed versions carry a reviewer (superseded ones keep theirs)
+    CONSTRAINT reviewed_iff_closed CHECK (
+        (version_status IN ('approved', 'rejected', 'superseded')) = (reviewed_by IS NOT NULL AND reviewed_at IS NOT NULL)),
+    -- every version past draft was submitted
+    CONSTRAINT submitted_unless_draft CHECK (version_status = 'draft' OR submitted_by IS NOT NULL)
+{%- endmacro %}
+
+{% macro indexes(e) -%}
+{%- set k = e.key | join(', ') -%}
+-- Invariant 1: numbers never repeat per key (the bump trigger makes them gapless).
+CREATE UNIQUE INDEX {{ (e.table_name ~ '_number_key') | ident }} ON {{ schema }}.{{ e.table }} ({{ k }}, version_number);
+-- Invariant 2: one latest version per key.
+CREATE UNIQUE INDEX {{ (e.table_name ~ '_one_latest') | ident }} ON {{ schema }}.{{ e.table }} ({{ k }}) WHERE is_latest;
+-- Invariant 3: at most one open (draft or pending) version per key.
+CREATE UNIQUE INDEX {{ (e.table_name ~ '_one_open') | ident }} ON {{ schema }}.{{ e.table }} ({{ k }})
+    WHERE version_status IN ('draft', 'pending_approval');
+-- Invariant 4: at most one approved version per key.
+CREATE UNIQUE INDEX {{ (e.table_name ~ '_one_approved') | ident }} ON {{ schema }}.{{ e.table }} ({{ k }})
+    WHERE version_status = 'approved';
+CREATE INDEX {{ (e.table_name ~ '_parent_idx') | ident }} ON {{ schema }}.{{ e.table }} (parent_version_id);
+COMMENT ON COLUMN {{ schema }}.{{ e.table }}.is_latest IS 'Maintained by the versioning engine: true on the highest version_number of the key.';
+{%- endmacro %}
+
+{#- "cycle_id=..., report_id=..., attribute_name=..." for messages, from the row in `r` -#}
+{% macro key_text(e, r) -%}
+format('{% for k in e.key_names %}{{ k }}=%s{{ ", " if not loop.last }}{% endfor %}'{% for k in e.key %}, {{ r }}.{{ k }}{% endfor %})
+{%- endmacro %}
+
+{% macro key_match(e, r) -%}
+{% for k in e.key %}{{ k }} = {{ r }}.{{ k }}{{ " AND " if not loop.last }}{% endfor %}
+{%- endmacro %}
+
+{% macro triggers(e) -%}
+{%- set t = schema ~ '.' ~ e.table -%}
+{%- set fn = schema ~ '.' ~ ('_' ~ e.table_name ~ '_version') | ident -%}
+{%- set label = e.entity -%}
+-- ---------------------------------------------------------------------------
+-- {{ label }} ({{ e.table_name }}): version bump, status workflow, immutability.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION {{ fn }}_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_actor integer := {{ schema }}._actor();
+    v_prev  {{ t }};
+BEGIN
+    -- Race-free numbering. This transaction-level advisory lock on the version
+    -- key serializes everyone creating a version of the same key until they
+    -- commit. In READ COMMITTED each statement below takes a fresh snapshot
+    -- once the lock is granted, so it sees the version the previous holder
+    -- committed. Under REPEATABLE READ the snapshot is older than the lock and
+    -- the unique indexes turn the race into an error instead of a wrong number.
+    PERFORM pg_advisory_xact_lock({{ e.lock_class }}, hashtext(concat_ws(E'\x1f'{% for k in e.key %}, NEW.{{ k }}{% endfor %})));
+
+    IF NEW.version_status IS DISTINCT FROM 'draft' OR NEW.is_latest IS DISTINCT FROM true
+       OR NEW.submitted_by IS NOT NULL OR NEW.reviewed_by IS NOT NULL
+       OR (NEW.version_number IS NOT NULL) OR (NEW.parent_version_id IS NOT NULL) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
+            MESSAGE = 'a new {{ label }} version starts as a draft; its number, parent and latest flag are set by the engine',
+            DETAIL = format('given: version_status=%s, version_number=%s, is_latest=%s, parent_version_id=%s',
+                            NEW.version_status, NEW.version_number, NEW.is_latest, NEW.parent_version_id),
+            HINT = 'Insert only the key and content columns.';
+    END IF;
+    IF NEW.created_by IS DISTINCT FROM v_actor AND NEW.created_by IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_mismatch',
+            MESSAGE = format('created_by %s is not the acting user %s', NEW.created_by, v_actor),
+            HINT = 'Leave created_by empty: the engine sets it from the acting user.';
+    END IF;
+
+    SELECT * INTO v_prev FROM {{ t }} WHERE {{ key_match(e, 'NEW') }} AND is_latest;
+
+    -- Invariant 3: the unique index backs this with a plain 23505; this says why.
+    IF v_prev.version_status IN ('draft', 'pending_approval') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'open_version_exists',
+            MESSAGE = format('{{ label }} version %s is still %s', v_prev.version_number, v_prev.version_status),
+            DETAIL = format('%s, open version id=%s', {{ key_text(e, 'NEW') }}, v_prev.id),
+            HINT = 'Submit and get the open version reviewed, or withdraw and edit it, before starting another.';
+    END IF;
+
+    NEW.version_number    := coalesce(v_prev.version_number, 0) + 1;
+    NEW.parent_version_id := v_prev.id;   -- invariant 5: the version that was latest
+    NEW.created_by        := v_actor;
+    NEW.created_at        := now();
+
+    IF v_prev.id IS NOT NULL THEN
+        -- Invariant 2: flip the old latest before this row enters the
+        -- (key) WHERE is_latest index. 'phaseline.engine' lets the update
+        -- guard accept this one engine-shaped change.
+        PERFORM set_config('phaseline.engine', 'on', true);
+        UPDATE {{ t }} SET is_latest = false WHERE id = v_prev.id;
+        PERFORM set_config('phaseline.engine', '', true);
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ fn }}_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_actor integer;
+    v_cmp   {{ t }};
+BEGIN
+    -- Changes the engine itself makes (see _insert above and approval below):
+    -- exactly a latest flag going off, or an approved version being superseded.
+    IF current_setting('phaseline.engine', true) = 'on' THEN
+        v_cmp := OLD;
+        v_cmp.is_latest := NEW.is_latest;
+        v_cmp.version_status := NEW.version_status;
+        IF v_cmp IS NOT DISTINCT FROM NEW AND (
+               (OLD.is_latest AND NOT NEW.is_latest AND OLD.version_status = NEW.version_status)
+            OR (OLD.version_status = 'approved' AND NEW.version_status = 'superseded' AND OLD.is_latest = NEW.is_latest)) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+
+    IF NEW.id IS DISTINCT FROM OLD.id{% for k in e.key %} OR NEW.{{ k }} IS DISTINCT FROM OLD.{{ k }}{% endfor %}
+       OR NEW.version_number IS DISTINCT FROM OLD.version_number OR NEW.parent_version_id IS DISTINCT FROM OLD.parent_version_id
+       OR NEW.created_at IS DISTINCT FROM OLD.created_at OR NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'immutable_column',
+            MESSAGE = format('the identity of {{ label }} version %s cannot change', OLD.version_number),
+            DETAIL = format('id, key, version_number, parent_version_id and created_* are fixed; %s, id=%s', {{ key_text(e, 'OLD') }}, OLD.id),
+            HINT = 'Start a new version instead.';
+    END IF;
+    IF NEW.is_latest IS DISTINCT FROM OLD.is_latest THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
+            MESSAGE = format('is_latest of {{ label }} version %s is managed by the engine', OLD.version_number),
+            DETAIL = format('%s, id=%s, is_latest=%s', {{ key_text(e, 'OLD') }}, OLD.id, OLD.is_latest),
+            HINT = 'Insert a new version; the engine moves the latest flag.';
+    END IF;
+
+    IF NEW.version_status IS NOT DISTINCT FROM OLD.version_status THEN
+        IF NEW.submitted_at IS DISTINCT FROM OLD.submitted_at OR NEW.submitted_by IS DISTINCT FROM OLD.submitted_by
+           OR NEW.reviewed_at IS DISTINCT FROM OLD.reviewed_at OR NEW.reviewed_by IS DISTINCT FROM OLD.reviewed_by
+           OR NEW.review_note IS DISTINCT FROM OLD.review_note THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
+                MESSAGE = format('submission and review fields of {{ label }} version %s change only with its status', OLD.version_number),
+                DETAIL = format('%s, id=%s, version_status=%s', {{ key_text(e, 'OLD') }}, OLD.id, OLD.version_status),
+                HINT = 'Use submit_version, withdraw_version, approve_version or reject_version.';
+        END IF;
+        -- Invariant 7: content changes only while draft.
+        IF OLD.version_status <> 'draft' AND NEW IS DISTINCT FROM OLD THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_frozen',
+                MESSAGE = format('{{ label }} version %s is %s and cannot change', OLD.version_number, OLD.version_status),
+                DETAIL = format('%s, id=%s', {{ key_text(e, 'OLD') }}, OLD.id),
+                HINT = CASE WHEN OLD.version_status = 'pending_approval'
+                            THEN 'Withdraw it to draft first, or start a new version once it is reviewed.'
+                            ELSE 'Start a new version.' END;
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    -- A status change. It may carry a review note and nothing else.
+    v_cmp := OLD;
+    v_cmp.version_status := NEW.version_status;
+    v_cmp.submitted_at := NEW.submitted_at;
+    v_cmp.submitted_by := NEW.submitted_by;
+    v_cmp.reviewed_at := NEW.reviewed_at;
+    v_cmp.reviewed_by := NEW.reviewed_by;
+    v_cmp.review_note := NEW.review_note;
+    IF v_cmp IS DISTINCT FROM NEW THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_frozen',
+            MESSAGE = format('a status change of {{ label }} version %s cannot also change its content', OLD.version_number),
+            DETAIL = format('%s, id=%s, %s -> %s', {{ key_text(e, 'OLD') }}, OLD.id, OLD.version_status, NEW.version_status),
+            HINT = 'Edit the content while draft, in a statement of its own.';
+    END IF;
+
+    v_actor := {{ schema }}._actor();
+    -- Invariant 6: the only moves (approved -> superseded is the engine's, above).
+    CASE
+    WHEN OLD.version_status = 'draft' AND NEW.version_status = 'pending_approval' THEN
+        {%- if e.before_submit %}
+        PERFORM {{ schema }}.{{ e.before_submit }}(NEW);
+        {%- endif %}
+        NEW.submitted_at := now();
+        NEW.submitted_by := v_actor;
+        NEW.review_note := NULL;
+    WHEN OLD.version_status = 'pending_approval' AND NEW.version_status = 'draft' THEN
+        NEW.submitted_at := NULL;
+        NEW.submitted_by := NULL;
+        NEW.review_note := NULL;
+    WHEN OLD.version_status = 'pending_approval' AND NEW.version_status IN ('approved', 'rejected') THEN
+        PERFORM {{ schema }}._check_reviewer(v_actor, NEW.report_id, OLD.created_by, OLD.submitted_by,
+                                             format('{{ label }} version %s (%s)', OLD.version_number, {{ key_text(e, 'OLD') }}));
+        IF NEW.version_status = 'rejected' AND coalesce(btrim(NEW.review_note), '') = '' THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'review_note_required',
+                MESSAGE = format('rejecting {{ label }} version %s needs a note', OLD.version_number),
+                DETAIL = format('%s, id=%s', {{ key_text(e, 'OLD') }}, OLD.id),
+                HINT = 'Say what must change, so the next version can address it.';
+        END IF;
+        NEW.reviewed_at := now();
+        NEW.reviewed_by := v_actor;
+        IF NEW.version_status = 'approved' THEN
+            {%- if e.before_approve %}
+            PERFORM {{ schema }}.{{ e.before_approve }}(NEW);
+            {%- endif %}
+            -- Invariant 4: the previously approved version of the key steps down
+            -- before this row enters the (key) WHERE approved index. No lock is
+            -- needed beyond this row's: only the one open version of a key can
+            -- be approved, and its row lock is held by this UPDATE.
+            PERFORM set_config('phaseline.engine', 'on', true);
+            UPDATE {{ t }} SET version_status = 'superseded'
+             WHERE {{ key_match(e, 'NEW') }} AND version_status = 'approved';
+            UPDATE {{ schema }}.approved_artifacts SET superseded_at = now()
+             WHERE cycle_id = NEW.cycle_id AND report_id = NEW.report_id
+               AND artifact_type = {{ e.artifact_type | literal }}
+               AND artifact_key IS NOT DISTINCT FROM {{ ('NEW.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'NULL::text' }}
+               AND superseded_at IS NULL;
+            INSERT INTO {{ schema }}.approved_artifacts
+                   (cycle_id, report_id, phase_name, artifact_type, artifact_key,
+                    reference_table, reference_id, reference_version, approved_by, approved_at)
+            VALUES (NEW.cycle_id, NEW.report_id,
+                    {{ ('NEW.' ~ e.phase_column) if e.phase_column else (e.phase_literal | literal if e.phase_literal else 'NULL') }},
+                    {{ e.artifact_type | literal }},
+                    {{ ('NEW.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'NULL' }},
+                    {{ e.table_name | literal }}, NEW.id, NEW.version_number, v_actor, now());
+            PERFORM set_config('phaseline.engine', '', true);
+        END IF;
+    ELSE
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'illegal_transition',
+            MESSAGE = format('{{ label }} version %s cannot go from %s to %s', OLD.version_number, OLD.version_status, NEW.version_status),
+            DETAIL = format('%s, id=%s', {{ key_text(e, 'OLD') }}, OLD.id),
+            HINT = 'Allowed: draft -> pending_approval (submit), pending_approval -> draft (withdraw), '
+                   'pending_approval -> approved (approve) or rejected (reject). Superseding is done by approving a newer version.';
+    END CASE;
+    RETURN NEW;
+END
+$fn$;
+
+CREATE OR REPLACE TRIGGER _100_version_insert BEFORE INSERT ON {{ t }}
+    FOR EACH ROW EXECUTE FUNCTION {{ fn }}_insert();
+CREATE OR REPLACE TRIGGER _100_version_update BEFORE UPDATE ON {{ t }}
+    FOR EACH ROW EXECUTE FUNCTION {{ fn }}_update();
+-- Invariant 8: versions are never deleted.
+CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ t }}
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
+{%- endmacro %}

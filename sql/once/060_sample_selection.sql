@@ -1,0 +1,48 @@
+{% import 'include/versioning.sql' as v with context %}
+-- Decision-based sample selection: a version of a report's sample selection
+-- holds one decision row per sample, with who recommended it, what the
+-- report owner decided, and the decision it was carried from.
+
+{% set e = entity('sample_selection') %}
+CREATE TABLE {{ schema }}.{{ e.table }} (
+{{ v.columns(e) }},
+    cycle_id  uuid NOT NULL,
+    report_id uuid NOT NULL,
+    note      text,
+    FOREIGN KEY (cycle_id, report_id) REFERENCES {{ schema }}.cycle_reports (cycle_id, report_id)
+);
+{{ v.indexes(e) }}
+COMMENT ON TABLE {{ schema }}.{{ e.table }} IS 'Versions of the sample selection of a report in a cycle; the samples are its sample_decisions.';
+
+CREATE TABLE {{ schema }}.sample_decisions (
+    id                       uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    version_id               uuid NOT NULL REFERENCES {{ schema }}.{{ e.table }} (id),
+    sample_key               text NOT NULL,
+    sample_data              jsonb NOT NULL DEFAULT '{}',
+    recommendation_source    {{ schema }}.recommendation_source NOT NULL,
+    recommended_by           integer NOT NULL REFERENCES {{ schema }}.users (user_id),
+    recommended_at           timestamptz NOT NULL DEFAULT now(),
+    decision_status          {{ schema }}.decision_status NOT NULL DEFAULT 'pending',
+    decided_by               integer REFERENCES {{ schema }}.users (user_id),
+    decided_at               timestamptz,
+    decision_note            text,
+    carried_from_version_id  uuid REFERENCES {{ schema }}.{{ e.table }} (id),
+    carried_from_decision_id uuid REFERENCES {{ schema }}.sample_decisions (id),
+    -- The first decision of this sample's chain (null: this one is the origin).
+    -- Kept on the row so the view needs no recursion; checked on insert.
+    origin_decision_id       uuid REFERENCES {{ schema }}.sample_decisions (id),
+    CONSTRAINT sample_decisions_version_sample_key UNIQUE (version_id, sample_key),
+    CONSTRAINT sample_key_not_blank CHECK (btrim(sample_key) <> ''),
+    CONSTRAINT sample_data_is_object CHECK (jsonb_typeof(sample_data) = 'object'),
+    -- a decision names its decider and time; a pending one names neither
+    CONSTRAINT decided_iff_not_pending CHECK (
+        (decision_status = 'pending') = (decided_by IS NULL) AND (decided_by IS NULL) = (decided_at IS NULL)),
+    -- carried rows, and only they, point at where they came from and at their origin
+    CONSTRAINT carried_has_lineage CHECK (
+        (recommendation_source = 'carried_forward') = (carried_from_decision_id IS NOT NULL)
+        AND (carried_from_decision_id IS NULL) = (carried_from_version_id IS NULL)
+        AND (carried_from_decision_id IS NULL) = (origin_decision_id IS NULL))
+);
+CREATE INDEX sample_decisions_carried_from_idx ON {{ schema }}.sample_decisions (carried_from_decision_id);
+CREATE INDEX sample_decisions_origin_idx ON {{ schema }}.sample_decisions (origin_decision_id);
+COMMENT ON TABLE {{ schema }}.sample_decisions IS 'One sample of a sample selection version: its recommendation, its decision, its lineage.';

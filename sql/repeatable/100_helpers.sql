@@ -1,0 +1,111 @@
+-- Private helpers shared by the triggers and the API.
+
+-- The acting phaseline user of this transaction. API functions set it with
+-- _set_actor(); a direct writer sets it with SET LOCAL phaseline.actor = '<user_id>'.
+-- Every audited write needs one (invariant 10), so its absence is an error.
+CREATE OR REPLACE FUNCTION {{ schema }}._actor() RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_setting text := current_setting('phaseline.actor', true);
+BEGIN
+    IF coalesce(v_setting, '') = '' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
+            MESSAGE = 'no acting user is set for this write',
+            DETAIL = 'phaseline attributes every change to a user (phaseline.actor is empty).',
+            HINT = 'Call the phaseline_api functions, or SET LOCAL phaseline.actor = ''<user_id>'' before writing directly.';
+    END IF;
+    RETURN v_setting::integer;
+END
+$fn$;
+
+-- Check that p_actor may act and make it this transaction's actor.
+CREATE OR REPLACE FUNCTION {{ schema }}._set_actor(p_actor integer) RETURNS integer
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_user {{ schema }}.users;
+BEGIN
+    IF p_actor IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
+            MESSAGE = 'p_actor is null: every change needs an acting user',
+            HINT = 'Pass the user_id of the person on whose behalf you call.';
+    END IF;
+    SELECT * INTO v_user FROM {{ schema }}.users WHERE user_id = p_actor;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_user',
+            MESSAGE = format('user %s does not exist', p_actor),
+            HINT = 'Create the user with phaseline_api.create_user first.';
+    END IF;
+    IF NOT v_user.is_active THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'inactive_user',
+            MESSAGE = format('user %s (%s) is inactive', p_actor, v_user.email),
+            HINT = 'Act as an active user, or have an admin reactivate this one.';
+    END IF;
+    IF v_user.role = 'viewer' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'viewer_read_only',
+            MESSAGE = format('user %s (%s) is a viewer and cannot change anything', p_actor, v_user.email),
+            HINT = 'Viewers read the views; act as a tester, report owner or admin.';
+    END IF;
+    PERFORM set_config('phaseline.actor', p_actor::text, true);
+    RETURN p_actor;
+END
+$fn$;
+
+-- p_actor must be an admin, or the owner of the report, and (invariant 9,
+-- four eyes) neither the creator nor the submitter of what is reviewed.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_reviewer(
+    p_actor integer, p_report uuid, p_created_by integer, p_submitted_by integer, p_what text
+) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_role  {{ schema }}.user_role;
+    v_owner integer;
+BEGIN
+    SELECT u.role INTO v_role FROM {{ schema }}.users u WHERE u.user_id = p_actor;
+    SELECT r.owner_user_id INTO v_owner FROM {{ schema }}.reports r WHERE r.report_id = p_report;
+    IF v_role IS DISTINCT FROM 'admin' AND v_owner IS DISTINCT FROM p_actor THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'not_reviewer',
+            MESSAGE = format('user %s may not review %s', p_actor, p_what),
+            DETAIL = format('reviewers are the report owner (user %s) or an admin; user %s is a %s', v_owner, p_actor, v_role),
+            HINT = 'Ask the report owner or an admin to review it.';
+    END IF;
+    IF p_actor = p_created_by OR p_actor = p_submitted_by THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'four_eyes',
+            MESSAGE = format('user %s may not review %s: they %s it', p_actor, p_what,
+                             CASE WHEN p_actor = p_created_by THEN 'created' ELSE 'submitted' END),
+            DETAIL = format('created_by=%s, submitted_by=%s', p_created_by, p_submitted_by),
+            HINT = 'Four eyes: another owner or admin must review it.';
+    END IF;
+END
+$fn$;
+
+-- Invariant 8 (and the audit log's append-only rule): rows are never deleted.
+CREATE OR REPLACE FUNCTION {{ schema }}._refuse_delete() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'no_delete',
+        MESSAGE = format('rows of %I.%I are never deleted (%s refused)', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP),
+        HINT = CASE TG_TABLE_NAME
+                   WHEN 'users' THEN 'Deactivate the user instead.'
+                   WHEN 'audit_log' THEN 'The audit log is append-only.'
+                   ELSE 'History is kept: reject, supersede or start a new version instead.' END;
+END
+$fn$;
+
+-- The audit log accepts inserts only.
+CREATE OR REPLACE FUNCTION {{ schema }}._refuse_audit_change() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'audit_append_only',
+        MESSAGE = format('the audit log is append-only (%s refused)', TG_OP),
+        HINT = 'Audit rows are evidence: they are never changed or removed.';
+END
+$fn$;
