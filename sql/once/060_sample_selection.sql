@@ -44,5 +44,7 @@ CREATE TABLE {{ schema }}.sample_decisions (
         AND (carried_from_decision_id IS NULL) = (origin_decision_id IS NULL))
 );
 CREATE INDEX sample_decisions_carried_from_idx ON {{ schema }}.sample_decisions (carried_from_decision_id);
+-- Approval asks "any pending left?" of one version.
+CREATE INDEX sample_decisions_pending_idx ON {{ schema }}.sample_decisions (version_id) WHERE decision_status = 'pending';
 CREATE INDEX sample_decisions_origin_idx ON {{ schema }}.sample_decisions (origin_decision_id);
 COMMENT ON TABLE {{ schema }}.sample_decisions IS 'One sample of a sample selection version: its recommendation, its decision, its lineage.';

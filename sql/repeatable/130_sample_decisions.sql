@@ -1,0 +1,229 @@
+-- The rules of sample_decisions, as statement-level triggers over transition
+-- tables: a bulk recommend, decide or carry-forward of a million rows is
+-- checked by a few set-based queries, not a million trigger calls.
+--
+-- Locking: each check first takes FOR SHARE on the versions the statement
+-- touched. A status change of a version (submit, withdraw, approve) updates
+-- that row and so waits for these share locks until the writer commits, and
+-- the status read under the lock is the committed one. That makes "insert
+-- only into a draft" and "decide only while pending" race-free.
+
+-- Each check raises on the first rule broken, naming every row that breaks it.
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_actor   integer;
+    v_bad     text;
+    v_count   bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    v_actor := {{ schema }}._actor();
+
+    -- Only a draft takes new samples (invariant 7).
+    SELECT string_agg(format('version %s (id=%s) is %s', v.version_number, v.id, v.version_status), '; ')
+      INTO v_bad
+      FROM (SELECT s.* FROM {{ schema }}.sample_selection_versions s
+             WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
+             ORDER BY s.id FOR SHARE) AS v
+     WHERE v.version_status <> 'draft';
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',
+            MESSAGE = 'samples can be added only to a draft sample selection',
+            DETAIL = v_bad,
+            HINT = 'Start a new version with phaseline_api.start_sample_selection, or withdraw the pending one.';
+    END IF;
+
+    -- New recommendations are the actor's and undecided; carried rows are
+    -- the carrier's and keep their decision (checked against the source below).
+    SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
+      INTO v_count, v_bad
+      FROM new_rows n
+     WHERE n.recommended_by IS DISTINCT FROM v_actor
+        OR (n.recommendation_source <> 'carried_forward' AND n.decision_status <> 'pending');
+    IF v_count > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'recommendation_shape',
+            MESSAGE = format('%s new sample(s) are not recommended by the acting user %s, or arrive already decided', v_count, v_actor),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Insert new samples pending, with recommended_by = the acting user; decide them with decide_samples.';
+    END IF;
+
+    -- Carried rows copy their source: same sample, same decision, an older
+    -- version of the same cycle and report, and the source's origin.
+    SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
+      INTO v_count, v_bad
+      FROM new_rows n
+      JOIN {{ schema }}.sample_selection_versions tv ON tv.id = n.version_id
+      LEFT JOIN {{ schema }}.sample_decisions src ON src.id = n.carried_from_decision_id
+      LEFT JOIN {{ schema }}.sample_selection_versions fv ON fv.id = src.version_id
+     WHERE n.recommendation_source = 'carried_forward'
+       AND (src.id IS NULL
+            OR src.version_id IS DISTINCT FROM n.carried_from_version_id
+            OR src.sample_key <> n.sample_key
+            OR src.decision_status NOT IN ('approved', 'modified')
+            OR (src.decision_status, src.decided_by, src.decided_at, src.sample_data)
+               IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.sample_data)
+            OR n.origin_decision_id IS DISTINCT FROM coalesce(src.origin_decision_id, src.id)
+            OR (fv.cycle_id, fv.report_id) IS DISTINCT FROM (tv.cycle_id, tv.report_id)
+            OR fv.version_number >= tv.version_number);
+    IF v_count > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'carried_lineage',
+            MESSAGE = format('%s carried sample(s) do not match the decision they claim to come from', v_count),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Carry decisions with phaseline_api.carry_forward.';
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_actor   integer;
+    v_bad     text;
+    v_count   bigint;
+    v_version record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    v_actor := {{ schema }}._actor();
+
+    -- Who a sample is and where it came from never changes.
+    SELECT count(*), string_agg(quote_literal(o.sample_key), ', ' ORDER BY o.sample_key)
+      INTO v_count, v_bad
+      FROM old_rows o JOIN new_rows n USING (id)
+     WHERE (o.version_id, o.sample_key, o.recommendation_source, o.recommended_by, o.recommended_at,
+            o.carried_from_version_id, o.carried_from_decision_id, o.origin_decision_id)
+           IS DISTINCT FROM
+           (n.version_id, n.sample_key, n.recommendation_source, n.recommended_by, n.recommended_at,
+            n.carried_from_version_id, n.carried_from_decision_id, n.origin_decision_id);
+    IF v_count > 0 OR (SELECT count(*) FROM new_rows) <> (SELECT count(*) FROM old_rows o JOIN new_rows n USING (id)) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'immutable_column',
+            MESSAGE = format('the identity, recommendation and lineage of %s sample decision(s) cannot change', v_count),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Only the sample data (while draft) and the decision (while pending approval) change.';
+    END IF;
+
+    -- One version at a time through the window checks; FOR SHARE as above.
+    FOR v_version IN
+        SELECT s.* FROM {{ schema }}.sample_selection_versions s
+         WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
+         ORDER BY s.id FOR SHARE
+    LOOP
+        IF v_version.version_status = 'draft' THEN
+            -- Draft: sample data is editable, decisions are not made yet (invariant 7).
+            SELECT count(*), string_agg(quote_literal(o.sample_key), ', ' ORDER BY o.sample_key)
+              INTO v_count, v_bad
+              FROM old_rows o JOIN new_rows n USING (id)
+             WHERE n.version_id = v_version.id
+               AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note)
+                   IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note);
+            IF v_count > 0 THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'decision_window',
+                    MESSAGE = format('sample selection version %s is a draft: its samples cannot be decided yet', v_version.version_number),
+                    DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
+                    HINT = 'Submit the version; the report owner decides while it is pending approval.';
+            END IF;
+        ELSIF v_version.version_status = 'pending_approval' THEN
+            -- Pending: only decisions change; sample data only with status "modified".
+            SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
+              INTO v_count, v_bad
+              FROM old_rows o JOIN new_rows n USING (id)
+             WHERE n.version_id = v_version.id
+               AND (   (n.decision_status = 'pending' AND o.decision_status <> 'pending')
+                    OR (n.sample_data IS DISTINCT FROM o.sample_data AND n.decision_status <> 'modified'));
+            IF v_count > 0 THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'illegal_transition',
+                    MESSAGE = format('%s sample decision(s) of version %s go back to pending or change data without "modified"', v_count, v_version.version_number),
+                    DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
+                    HINT = 'Decide approved, rejected or modified; new sample data comes with "modified".';
+            END IF;
+
+            -- Invariant 9: the decider reviews the report, did not create or
+            -- submit the version, and did not recommend the sample (nor its origin).
+            IF EXISTS (SELECT FROM old_rows o JOIN new_rows n USING (id)
+                        WHERE n.version_id = v_version.id
+                          AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note, o.sample_data)
+                              IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note, n.sample_data)) THEN
+                PERFORM {{ schema }}._check_reviewer(v_actor, v_version.report_id, v_version.created_by, v_version.submitted_by,
+                            format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
+                                   v_version.version_number, v_version.cycle_id, v_version.report_id));
+
+                SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
+                  INTO v_count, v_bad
+                  FROM old_rows o JOIN new_rows n USING (id)
+                  LEFT JOIN {{ schema }}.sample_decisions origin ON origin.id = n.origin_decision_id
+                 WHERE n.version_id = v_version.id
+                   AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note, o.sample_data)
+                       IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note, n.sample_data)
+                   AND (n.recommended_by = v_actor OR origin.recommended_by = v_actor);
+                IF v_count > 0 THEN
+                    RAISE EXCEPTION USING
+                        ERRCODE = 'insufficient_privilege', CONSTRAINT = 'four_eyes',
+                        MESSAGE = format('user %s may not decide %s sample(s) they recommended', v_actor, v_count),
+                        DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
+                        HINT = 'Four eyes: another owner or admin must decide them.';
+                END IF;
+
+                SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
+                  INTO v_count, v_bad
+                  FROM old_rows o JOIN new_rows n USING (id)
+                 WHERE n.version_id = v_version.id
+                   AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note, o.sample_data)
+                       IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note, n.sample_data)
+                   AND (n.decided_by IS DISTINCT FROM v_actor OR n.decided_at IS DISTINCT FROM now());
+                IF v_count > 0 THEN
+                    RAISE EXCEPTION USING
+                        ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_mismatch',
+                        MESSAGE = format('%s decision(s) are not recorded as made by the acting user %s now', v_count, v_actor),
+                        DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
+                        HINT = 'Set decided_by to the acting user and decided_at to now(), or use decide_samples.';
+                END IF;
+            END IF;
+        ELSE
+            RAISE EXCEPTION USING
+                ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_frozen',
+                MESSAGE = format('sample selection version %s is %s: its samples cannot change', v_version.version_number, v_version.version_status),
+                DETAIL = format('version id=%s, cycle_id=%s, report_id=%s', v_version.id, v_version.cycle_id, v_version.report_id),
+                HINT = 'Start a new version; approved and modified decisions are carried forward into it.';
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE TRIGGER _200_rules_insert AFTER INSERT ON {{ schema }}.sample_decisions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_after_insert();
+CREATE OR REPLACE TRIGGER _200_rules_update AFTER UPDATE ON {{ schema }}.sample_decisions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_after_update();
+
+-- before_approve hook of sample_selection (phaseline.toml): every sample decided.
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_selection_before_approve(p_version {{ schema }}.sample_selection_versions) RETURNS void
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_count bigint;
+    v_keys  text;
+BEGIN
+    -- No lock needed: while the version is pending no sample can be added,
+    -- and no decision can go back to pending (see the update rules above).
+    SELECT count(*), string_agg(quote_literal(sample_key), ', ' ORDER BY sample_key)
+      INTO v_count, v_keys
+      FROM (SELECT sample_key FROM {{ schema }}.sample_decisions
+             WHERE version_id = p_version.id AND decision_status = 'pending') AS p;
+    IF v_count > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'pending_decisions',
+            MESSAGE = format('sample selection version %s still has %s pending decision(s)', p_version.version_number, v_count),
+            DETAIL = format('version id=%s, sample_key: %s', p_version.id, left(v_keys, 1000)),
+            HINT = 'Decide every sample (decide_samples) before approving the selection.';
+    END IF;
+END
+$fn$;

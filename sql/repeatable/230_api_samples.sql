@@ -1,0 +1,309 @@
+-- API: decision-based sample selection. Bulk paths are single statements
+-- over jsonb_to_recordset; the rules themselves live in the statement
+-- triggers of 130_sample_decisions.sql and hold for direct writes too.
+
+-- The version row, locked: FOR UPDATE serializes writers that add samples
+-- (so their duplicate checks see each other) and blocks submit meanwhile;
+-- FOR SHARE lets several deciders work on one version at once while still
+-- blocking its approval until they commit.
+CREATE OR REPLACE FUNCTION {{ schema }}._lock_sample_version(p_version uuid, p_exclusive boolean)
+RETURNS {{ schema }}.sample_selection_versions
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_row {{ schema }}.sample_selection_versions;
+BEGIN
+    IF p_exclusive THEN
+        SELECT * INTO v_row FROM {{ schema }}.sample_selection_versions WHERE id = p_version FOR UPDATE;
+    ELSE
+        SELECT * INTO v_row FROM {{ schema }}.sample_selection_versions WHERE id = p_version FOR SHARE;
+    END IF;
+    IF v_row.id IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
+            MESSAGE = format('sample selection version %s does not exist', p_version),
+            HINT = 'Start one with phaseline_api.start_sample_selection.';
+    END IF;
+    RETURN v_row;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._require_draft_selection(p_version {{ schema }}.sample_selection_versions, p_what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF p_version.version_status <> 'draft' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',
+            MESSAGE = format('cannot %s sample selection version %s: it is %s', p_what, p_version.version_number, p_version.version_status),
+            DETAIL = format('version id=%s, cycle_id=%s, report_id=%s', p_version.id, p_version.cycle_id, p_version.report_id),
+            HINT = 'Samples are added to a draft; start a new version with start_sample_selection.';
+    END IF;
+END
+$fn$;
+
+-- Copy the approved and modified decisions of p_from into p_to, once: the
+-- unique (version_id, sample_key) makes a second run, or a key already
+-- recommended in p_to, carry nothing.
+CREATE OR REPLACE FUNCTION {{ schema }}._carry_forward(p_from uuid, p_to uuid, p_actor integer) RETURNS integer
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_count integer;
+BEGIN
+    INSERT INTO {{ schema }}.sample_decisions
+           (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
+            decision_status, decided_by, decided_at, decision_note,
+            carried_from_version_id, carried_from_decision_id, origin_decision_id)
+    SELECT p_to, d.sample_key, d.sample_data, 'carried_forward', p_actor, now(),
+           d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+           d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
+      FROM {{ schema }}.sample_decisions d
+     WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified')
+    ON CONFLICT (version_id, sample_key) DO NOTHING;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$fn$;
+
+-- A new draft version; the approved and modified decisions of the latest
+-- closed version (its parent, whatever its outcome) are carried into it.
+CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_id     uuid;
+    v_parent uuid;
+BEGIN
+    PERFORM {{ schema }}._set_actor(p_actor);
+    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    INSERT INTO {{ schema }}.sample_selection_versions (cycle_id, report_id)
+    VALUES (p_cycle, p_report)
+    RETURNING id, parent_version_id INTO v_id, v_parent;
+    IF v_parent IS NOT NULL THEN
+        PERFORM {{ schema }}._carry_forward(v_parent, v_id, p_actor);
+    END IF;
+    RETURN v_id;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p_to_version uuid, p_actor integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_to   {{ schema }}.sample_selection_versions;
+    v_from {{ schema }}.sample_selection_versions;
+BEGIN
+    PERFORM {{ schema }}._set_actor(p_actor);
+    v_to := {{ schema }}._lock_sample_version(p_to_version, true);
+    -- p_from is read without a lock: only decisions of closed versions are
+    -- carried meaningfully, and those never change again.
+    SELECT * INTO v_from FROM {{ schema }}.sample_selection_versions WHERE id = p_from_version;
+    IF v_from.id IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
+            MESSAGE = format('sample selection version %s does not exist', p_from_version);
+    END IF;
+    PERFORM {{ schema }}._require_draft_selection(v_to, 'carry decisions into');
+    IF (v_from.cycle_id, v_from.report_id) IS DISTINCT FROM (v_to.cycle_id, v_to.report_id)
+       OR v_from.version_number >= v_to.version_number THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'carry_scope',
+            MESSAGE = 'decisions are carried only from an earlier version of the same sample selection',
+            DETAIL = format('from version %s (cycle_id=%s, report_id=%s), to version %s (cycle_id=%s, report_id=%s)',
+                            v_from.version_number, v_from.cycle_id, v_from.report_id,
+                            v_to.version_number, v_to.cycle_id, v_to.report_id);
+    END IF;
+    RETURN {{ schema }}._carry_forward(p_from_version, p_to_version, p_actor);
+END
+$fn$;
+
+-- p_samples: [{"sample_key": "...", "data": {...}}, ...]; p_source: tester, llm or manual.
+CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_samples jsonb, p_source text, p_actor integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_version {{ schema }}.sample_selection_versions;
+    v_bad     text;
+    v_count   integer;
+BEGIN
+    PERFORM {{ schema }}._set_actor(p_actor);
+    IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
+            MESSAGE = format('"%s" is not a recommendation source for new samples', p_source),
+            DETAIL = 'sources: tester, llm, manual',
+            HINT = 'carried_forward rows come from carry_forward and start_sample_selection.';
+    END IF;
+    IF jsonb_typeof(p_samples) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
+            MESSAGE = 'p_samples must be a JSON array',
+            DETAIL = format('got: %s', left(p_samples::text, 200)),
+            HINT = 'Pass [{"sample_key": "...", "data": {...}}, ...].';
+    END IF;
+    SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_samples) WITH ORDINALITY AS e(x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
+        OR btrim(e.x ->> 'sample_key') = ''
+        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
+        OR EXISTS (SELECT FROM jsonb_object_keys(e.x) AS k WHERE k NOT IN ('sample_key', 'data'));
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
+            MESSAGE = 'some samples are not {"sample_key": "<non-empty string>", "data": {object}}',
+            DETAIL = left(v_bad, 1000),
+            HINT = 'Each element needs a sample_key; data is optional and an object; no other keys.';
+    END IF;
+
+    v_version := {{ schema }}._lock_sample_version(p_version, true);
+    PERFORM {{ schema }}._require_draft_selection(v_version, 'recommend samples for');
+
+    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad
+      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_samples) AS e
+             GROUP BY 1 HAVING count(*) > 1) AS dup;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
+            MESSAGE = 'p_samples names some samples more than once',
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Pass each sample once.';
+    END IF;
+    SELECT string_agg(format('%L (%s)', d.sample_key, d.recommendation_source), ', ' ORDER BY d.sample_key) INTO v_bad
+      FROM jsonb_array_elements(p_samples) AS e
+      JOIN {{ schema }}.sample_decisions d ON d.version_id = p_version AND d.sample_key = e ->> 'sample_key';
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
+            MESSAGE = format('sample selection version %s already holds some of these samples', v_version.version_number),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Carried samples keep their decision; recommend only samples not in the version yet.';
+    END IF;
+
+    INSERT INTO {{ schema }}.sample_decisions (version_id, sample_key, sample_data, recommendation_source, recommended_by)
+    SELECT p_version, s.sample_key, coalesce(s.data, '{}'), p_source::{{ schema }}.recommendation_source, p_actor
+      FROM jsonb_to_recordset(p_samples) AS s(sample_key text, data jsonb);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$fn$;
+
+-- p_decisions: [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}]
+-- "data" comes with, and only with, "modified": it replaces the sample's data
+-- (the recommended data stays in the audit trail).
+CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_decisions jsonb, p_actor integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_version {{ schema }}.sample_selection_versions;
+    v_bad     text;
+    v_count   integer;
+BEGIN
+    PERFORM {{ schema }}._set_actor(p_actor);
+    IF jsonb_typeof(p_decisions) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
+            MESSAGE = 'p_decisions must be a JSON array',
+            DETAIL = format('got: %s', left(p_decisions::text, 200)),
+            HINT = 'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].';
+    END IF;
+    SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
+        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
+        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
+        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
+        OR EXISTS (SELECT FROM jsonb_object_keys(e.x) AS k WHERE k NOT IN ('sample_key', 'status', 'note', 'data'));
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
+            MESSAGE = 'some decisions are malformed',
+            DETAIL = left(v_bad, 1000),
+            HINT = 'Each needs sample_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
+    END IF;
+
+    v_version := {{ schema }}._lock_sample_version(p_version, false);
+    IF v_version.version_status <> 'pending_approval' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'decision_window',
+            MESSAGE = format('sample selection version %s is %s: samples are decided only while it is pending approval',
+                             v_version.version_number, v_version.version_status),
+            DETAIL = format('version id=%s', v_version.id),
+            HINT = 'Submit the version first (submit_version).';
+    END IF;
+    PERFORM {{ schema }}._check_reviewer(p_actor, v_version.report_id, v_version.created_by, v_version.submitted_by,
+                format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
+                       v_version.version_number, v_version.cycle_id, v_version.report_id));
+
+    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad
+      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_decisions) AS e
+             GROUP BY 1 HAVING count(*) > 1) AS dup;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
+            MESSAGE = 'p_decisions names some samples more than once',
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Decide each sample once per call.';
+    END IF;
+    SELECT string_agg(quote_literal(e ->> 'sample_key'), ', ' ORDER BY e ->> 'sample_key') INTO v_bad
+      FROM jsonb_array_elements(p_decisions) AS e
+     WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d
+                        WHERE d.version_id = p_version AND d.sample_key = e ->> 'sample_key');
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_sample_key',
+            MESSAGE = format('sample selection version %s has no such sample(s)', v_version.version_number),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Decide samples that were recommended or carried into this version.';
+    END IF;
+
+    UPDATE {{ schema }}.sample_decisions AS d
+       SET decision_status = s.status::{{ schema }}.decision_status,
+           decided_by      = p_actor,
+           decided_at      = now(),
+           decision_note   = s.note,
+           sample_data     = CASE WHEN s.status = 'modified' THEN s.data ELSE d.sample_data END
+      FROM jsonb_to_recordset(p_decisions) AS s(sample_key text, status text, note text, data jsonb)
+     WHERE d.version_id = p_version AND d.sample_key = s.sample_key;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$fn$;
+
+CREATE OR REPLACE VIEW {{ api_schema }}.sample_decisions AS
+SELECT d.id, d.version_id, d.sample_key, d.sample_data, d.recommendation_source, d.recommended_by,
+       d.recommended_at, d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+       d.carried_from_version_id, d.carried_from_decision_id,
+       v.version_number, v.cycle_id, v.report_id, v.version_status, v.is_latest,
+       coalesce(d.origin_decision_id, d.id)                      AS origin_decision_id,
+       coalesce(o.recommendation_source, d.recommendation_source) AS origin_source,
+       coalesce(o.recommended_by, d.recommended_by)               AS origin_recommended_by
+  FROM {{ schema }}.sample_decisions d
+  JOIN {{ schema }}.sample_selection_versions v ON v.id = d.version_id
+  LEFT JOIN {{ schema }}.sample_decisions o ON o.id = d.origin_decision_id;
+COMMENT ON VIEW {{ api_schema }}.sample_decisions IS
+    'Every sample decision with its version and the source and recommender of the decision its chain started from.';
+
+-- The decision and each one it was carried from, back to the origin (step 0 = the given one).
+CREATE OR REPLACE FUNCTION {{ api_schema }}.sample_lineage(p_decision_id uuid)
+RETURNS TABLE (
+    step integer, version_id uuid, version_number integer, decision_id uuid, sample_key text,
+    recommendation_source text, recommended_by integer, decision_status text, decided_by integer,
+    decided_at timestamptz, decision_note text, sample_data jsonb
+)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN QUERY
+    WITH RECURSIVE chain AS (
+        SELECT 0 AS step, d.* FROM {{ schema }}.sample_decisions d WHERE d.id = p_decision_id
+        UNION ALL
+        SELECT c.step + 1, d.* FROM chain c JOIN {{ schema }}.sample_decisions d ON d.id = c.carried_from_decision_id
+    )
+    SELECT c.step, c.version_id, v.version_number, c.id, c.sample_key, c.recommendation_source::text,
+           c.recommended_by, c.decision_status::text, c.decided_by, c.decided_at, c.decision_note, c.sample_data
+      FROM chain c JOIN {{ schema }}.sample_selection_versions v ON v.id = c.version_id
+     ORDER BY c.step;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_decision',
+            MESSAGE = format('sample decision %s does not exist', p_decision_id);
+    END IF;
+END
+$fn$;
+
+{% include 'include/api_grants.sql' %}
