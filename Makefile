@@ -7,7 +7,7 @@ DATABASE_URL ?=
 DB_ARG := $(if $(DATABASE_URL),--db "$(DATABASE_URL)")
 SCALE  ?= default
 
-.PHONY: install test deploy render status validate demo bench clean
+.PHONY: install test deploy render status validate demo bench migrate-legacy clean
 
 install: $(BIN)/.installed
 
@@ -34,3 +34,16 @@ validate: install
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# The seed example of DESIGN.md through the API, in a scratch database it (re)creates.
+demo: install
+	$(BIN)/python -m harness.demo $(DB_ARG)
+
+# Benchmarks: ratios against baselines measured in the same run (bench/README.md).
+bench: install
+	$(BIN)/python bench/run.py --scale $(SCALE) $(DB_ARG)
+
+# Migration from the legacy shapes: make migrate-legacy STEP=expand|backfill|verify|contract
+STEP ?= verify
+migrate-legacy: install
+	$(BIN)/phaseline $(DB_ARG) migrate-legacy $(STEP)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from .render import SqlFile, quote_ident, render_all
+from pathlib import Path
+
+from .render import SQL_DIR, SqlFile, build_context, quote_ident, render_all
 
 # pg_advisory_lock key: the ASCII of "phaseline" folded into a bigint.
 DEPLOY_LOCK_KEY = 0x7068_6173_656C_696E
@@ -134,10 +136,11 @@ def deploy(
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     wait_seconds: float = 300,
     log=print,
+    sql_dir: Path = SQL_DIR,
 ) -> list[PlanItem]:
     """Apply what the plan says; returns the items applied. Raises DeployError."""
-    files = render_all(overrides)
-    ledger_schema = _ledger_schema(overrides)
+    files = render_all(overrides, sql_dir)
+    ledger_schema = build_context(overrides, sql_dir)["ledger_schema_name"]
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SET application_name = 'phaseline deploy'")
         _lock(conn, wait_seconds, log)
@@ -183,16 +186,12 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, log) ->
     log(f"{item.action:8} {f.name:40} {elapsed_ms:9.1f} ms")
 
 
-def _ledger_schema(overrides: dict[str, str] | None) -> str:
-    from .render import build_context
-
-    return build_context(overrides)["ledger_schema_name"]
-
-
-def status(conninfo: str = "", overrides: dict[str, str] | None = None) -> list[tuple[PlanItem, dict | None]]:
+def status(
+    conninfo: str = "", overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR
+) -> list[tuple[PlanItem, dict | None]]:
     """Each file with what deploy would do and its ledger row."""
-    files = render_all(overrides)
-    ledger_schema = _ledger_schema(overrides)
+    files = render_all(overrides, sql_dir)
+    ledger_schema = build_context(overrides, sql_dir)["ledger_schema_name"]
     with psycopg.connect(conninfo, autocommit=True) as conn:
         state = ledger_state(conn, ledger_schema)
     return [(item, state.get(item.file.name)) for item in make_plan(files, state)]

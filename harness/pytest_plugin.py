@@ -31,6 +31,7 @@ SERVER = dict(
     password=os.environ.get("PGPASSWORD") or None,
 )
 TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
+HELPERS_SQL = Path(__file__).resolve().parent.parent / "tests" / "support" / "helpers.sql"
 
 
 def conninfo(dbname: str, **extra) -> str:
@@ -76,6 +77,7 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
         if conn.execute("SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check'").fetchone():
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+        conn.execute(HELPERS_SQL.read_bytes())
 
 
 phaseline_server = factories.postgresql_noproc(
@@ -118,6 +120,9 @@ def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str]]:
             if current:
                 failures.append("\n".join(current))
             current = [line] if m.group(1) == "not ok" and not todo else None
+        elif line.startswith("# Looks like you"):
+            # pgTAP's finish() counts every ok() it saw, printed or not
+            failures.append(line)
         elif line.startswith("#") and current is not None:
             current.append(line)
     if current:

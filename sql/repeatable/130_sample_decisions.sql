@@ -16,7 +16,7 @@ DECLARE
     v_bad     text;
     v_count   bigint;
 BEGIN
-    IF NOT EXISTS (SELECT FROM new_rows) THEN
+    IF {{ schema }}._backfilling() OR NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
     v_actor := {{ schema }}._actor();
@@ -88,7 +88,7 @@ DECLARE
     v_count   bigint;
     v_version record;
 BEGIN
-    IF NOT EXISTS (SELECT FROM new_rows) THEN
+    IF {{ schema }}._backfilling() OR NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
     v_actor := {{ schema }}._actor();

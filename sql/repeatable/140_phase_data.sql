@@ -85,6 +85,9 @@ DECLARE
     v_contract jsonb;
     v_problems text[];
 BEGIN
+    IF {{ schema }}._backfilling() THEN
+        RETURN NEW;  -- legacy payloads go in as they were; verify reports what breaks a contract
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         IF NEW.phase_data IS NOT DISTINCT FROM OLD.phase_data AND NEW.phase_status = OLD.phase_status THEN
             RETURN NEW;  -- a status change of the version: the data was checked when written
