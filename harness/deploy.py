@@ -159,9 +159,12 @@ def deploy(
             todo = [p for p in plan if p.action in ("apply", "reapply")]
             if not todo:
                 log("nothing to apply: the database is up to date")
+            started = time.perf_counter()
             for item in todo:
                 _apply(conn, item, ledger_schema, log)
                 done.append(item)
+            if done:
+                log(f"applied {len(done)} file(s) in {(time.perf_counter() - started) * 1000:.0f} ms")
             return done
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DEPLOY_LOCK_KEY,))
