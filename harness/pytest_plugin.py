@@ -104,11 +104,12 @@ _PLAN = re.compile(r"^1\.\.(\d+)")
 _RESULT = re.compile(r"^(not ok|ok)\b")
 
 
-def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str]]:
-    """(planned, all result lines, failure blocks: each a not-ok line and its diagnostics)."""
+def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str], list[str]]:
+    """(planned, result lines, failure blocks: a not-ok line and its diagnostics, pgTAP's own complaints)."""
     planned = None
     results: list[str] = []
     failures: list[str] = []
+    complaints: list[str] = []
     current: list[str] | None = None
     for line in lines:
         if m := _PLAN.match(line):
@@ -121,13 +122,13 @@ def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str]]:
                 failures.append("\n".join(current))
             current = [line] if m.group(1) == "not ok" and not todo else None
         elif line.startswith("# Looks like you"):
-            # pgTAP's finish() counts every ok() it saw, printed or not
-            failures.append(line)
+            # finish() counts every ok() pgTAP saw, printed or not
+            complaints.append(line)
         elif line.startswith("#") and current is not None:
             current.append(line)
     if current:
         failures.append("\n".join(current))
-    return planned, results, failures
+    return planned, results, failures, complaints
 
 
 class PgTapFailure(Exception):
@@ -156,8 +157,8 @@ def run_pgtap(conn: psycopg.Connection, path: Path) -> list[str]:
             + (f"\n  CONTEXT: {exc.diag.context}" if exc.diag.context else "")
         ) from None
     lines = [ln for chunk in lines for ln in chunk.splitlines()]
-    planned, results, failures = parse_tap(lines)
-    problems = []
+    planned, results, failures, complaints = parse_tap(lines)
+    problems = list(complaints)
     if planned is None:
         problems.append("no plan (1..N) in the output: call plan(n) and finish()")
     elif planned != len(results):

@@ -164,16 +164,20 @@ BEGIN
             HINT = 'Insert a new version; the engine moves the latest flag.';
     END IF;
 
+    -- Who submitted and reviewed, and when, is the engine's to write: from
+    -- the actor and the clock, on the transition (below). Only the review
+    -- note comes from the caller, and only with a status change.
+    IF NEW.submitted_at IS DISTINCT FROM OLD.submitted_at OR NEW.submitted_by IS DISTINCT FROM OLD.submitted_by
+       OR NEW.reviewed_at IS DISTINCT FROM OLD.reviewed_at OR NEW.reviewed_by IS DISTINCT FROM OLD.reviewed_by
+       OR (NEW.review_note IS DISTINCT FROM OLD.review_note AND NEW.version_status IS NOT DISTINCT FROM OLD.version_status) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
+            MESSAGE = format('submission and review fields of {{ label }} version %s are set by the engine', OLD.version_number),
+            DETAIL = format('%s, id=%s, version_status=%s', {{ key_text(e, 'OLD') }}, OLD.id, OLD.version_status),
+            HINT = 'Change version_status (and review_note) only; or use submit_version, withdraw_version, approve_version, reject_version.';
+    END IF;
+
     IF NEW.version_status IS NOT DISTINCT FROM OLD.version_status THEN
-        IF NEW.submitted_at IS DISTINCT FROM OLD.submitted_at OR NEW.submitted_by IS DISTINCT FROM OLD.submitted_by
-           OR NEW.reviewed_at IS DISTINCT FROM OLD.reviewed_at OR NEW.reviewed_by IS DISTINCT FROM OLD.reviewed_by
-           OR NEW.review_note IS DISTINCT FROM OLD.review_note THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
-                MESSAGE = format('submission and review fields of {{ label }} version %s change only with its status', OLD.version_number),
-                DETAIL = format('%s, id=%s, version_status=%s', {{ key_text(e, 'OLD') }}, OLD.id, OLD.version_status),
-                HINT = 'Use submit_version, withdraw_version, approve_version or reject_version.';
-        END IF;
         -- Invariant 7: content changes only while draft.
         IF OLD.version_status <> 'draft' AND NEW IS DISTINCT FROM OLD THEN
             RAISE EXCEPTION USING
@@ -190,10 +194,6 @@ BEGIN
     -- A status change. It may carry a review note and nothing else.
     v_cmp := OLD;
     v_cmp.version_status := NEW.version_status;
-    v_cmp.submitted_at := NEW.submitted_at;
-    v_cmp.submitted_by := NEW.submitted_by;
-    v_cmp.reviewed_at := NEW.reviewed_at;
-    v_cmp.reviewed_by := NEW.reviewed_by;
     v_cmp.review_note := NEW.review_note;
     IF v_cmp IS DISTINCT FROM NEW THEN
         RAISE EXCEPTION USING

@@ -10,7 +10,10 @@ CREATE TABLE {{ schema }}.audit_log (
     txid       bigint NOT NULL DEFAULT txid_current(),
     action     text NOT NULL CHECK (action IN ('INSERT', 'UPDATE')),
     table_name text NOT NULL,
-    row_id     text NOT NULL,                               -- the row's primary key as text
+    -- The row's primary key as text. Byte order (COLLATE "C"): row ids are
+    -- compared for equality only, and a locale's strcoll on every index
+    -- insert doubles the cost of auditing a bulk write.
+    row_id     text COLLATE "C" NOT NULL,
     old_row    jsonb,
     new_row    jsonb
 );

@@ -14,23 +14,31 @@ CREATE TABLE {{ schema }}.{{ e.table }} (
 {{ v.indexes(e) }}
 COMMENT ON TABLE {{ schema }}.{{ e.table }} IS 'Versions of the sample selection of a report in a cycle; the samples are its sample_decisions.';
 
+-- Referential integrity: version_id is a foreign key. The other references
+-- (recommended_by and decided_by to users, carried_from_* and
+-- origin_decision_id to the lineage) are checked per statement, set-based,
+-- by the _200_rules_* triggers (repeatable/130_sample_decisions.sql): on a
+-- carry-forward of a million rows, five per-row RI lookups cost more than
+-- everything else together. Nothing they point at can disappear: users and
+-- decisions are never deleted (no_delete), so the insert-time check is the
+-- whole of what a foreign key would give.
 CREATE TABLE {{ schema }}.sample_decisions (
     id                       uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     version_id               uuid NOT NULL REFERENCES {{ schema }}.{{ e.table }} (id),
-    sample_key               text NOT NULL,
+    sample_key               text COLLATE "C" NOT NULL,  -- an identifier: byte order, no locale cost
     sample_data              jsonb NOT NULL DEFAULT '{}',
     recommendation_source    {{ schema }}.recommendation_source NOT NULL,
-    recommended_by           integer NOT NULL REFERENCES {{ schema }}.users (user_id),
+    recommended_by           integer NOT NULL,   -- users.user_id, checked per statement
     recommended_at           timestamptz NOT NULL DEFAULT now(),
     decision_status          {{ schema }}.decision_status NOT NULL DEFAULT 'pending',
-    decided_by               integer REFERENCES {{ schema }}.users (user_id),
+    decided_by               integer,            -- users.user_id, checked per statement
     decided_at               timestamptz,
     decision_note            text,
-    carried_from_version_id  uuid REFERENCES {{ schema }}.{{ e.table }} (id),
-    carried_from_decision_id uuid REFERENCES {{ schema }}.sample_decisions (id),
+    carried_from_version_id  uuid,               -- the version of carried_from_decision_id
+    carried_from_decision_id uuid,               -- sample_decisions.id this one was carried from
     -- The first decision of this sample's chain (null: this one is the origin).
     -- Kept on the row so the view needs no recursion; checked on insert.
-    origin_decision_id       uuid REFERENCES {{ schema }}.sample_decisions (id),
+    origin_decision_id       uuid,
     CONSTRAINT sample_decisions_version_sample_key UNIQUE (version_id, sample_key),
     CONSTRAINT sample_key_not_blank CHECK (btrim(sample_key) <> ''),
     CONSTRAINT sample_data_is_object CHECK (jsonb_typeof(sample_data) = 'object'),
@@ -43,8 +51,6 @@ CREATE TABLE {{ schema }}.sample_decisions (
         AND (carried_from_decision_id IS NULL) = (carried_from_version_id IS NULL)
         AND (carried_from_decision_id IS NULL) = (origin_decision_id IS NULL))
 );
-CREATE INDEX sample_decisions_carried_from_idx ON {{ schema }}.sample_decisions (carried_from_decision_id);
 -- Approval asks "any pending left?" of one version.
 CREATE INDEX sample_decisions_pending_idx ON {{ schema }}.sample_decisions (version_id) WHERE decision_status = 'pending';
-CREATE INDEX sample_decisions_origin_idx ON {{ schema }}.sample_decisions (origin_decision_id);
 COMMENT ON TABLE {{ schema }}.sample_decisions IS 'One sample of a sample selection version: its recommendation, its decision, its lineage.';

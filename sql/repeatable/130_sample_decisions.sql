@@ -8,6 +8,23 @@
 -- the status read under the lock is the committed one. That makes "insert
 -- only into a draft" and "decide only while pending" race-free.
 
+-- The references sample_decisions keeps without per-row foreign keys (see
+-- once/060_sample_selection.sql): users that recommend and decide, and the
+-- decision and origin a carried row points at. p_user: a user every row
+-- relies on (the actor), checked once.
+CREATE OR REPLACE FUNCTION {{ schema }}._raise_dangling(p_what text, p_count bigint, p_values text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF p_count > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'foreign_key_violation', CONSTRAINT = 'sample_decisions_references',
+            MESSAGE = format('%s sample decision(s) refer to %s that do(es) not exist', p_count, p_what),
+            DETAIL = left(p_values, 1000),
+            HINT = 'Refer to existing users, and carry decisions with phaseline_api.carry_forward.';
+    END IF;
+END
+$fn$;
+
 -- Each check raises on the first rule broken, naming every row that breaks it.
 CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
@@ -16,10 +33,35 @@ DECLARE
     v_bad     text;
     v_count   bigint;
 BEGIN
-    IF {{ schema }}._backfilling() OR NOT EXISTS (SELECT FROM new_rows) THEN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    IF {{ schema }}._backfilling() THEN
+        -- History goes in as it was, but never pointing at nothing.
+        SELECT count(*), string_agg(format('%L: user %s', n.sample_key, coalesce(ru.user_id::text, n.recommended_by::text)), ', ')
+          INTO v_count, v_bad
+          FROM new_rows n
+          LEFT JOIN {{ schema }}.users ru ON ru.user_id = n.recommended_by
+          LEFT JOIN {{ schema }}.users du ON du.user_id = n.decided_by
+         WHERE ru.user_id IS NULL OR (n.decided_by IS NOT NULL AND du.user_id IS NULL);
+        PERFORM {{ schema }}._raise_dangling('users', v_count, v_bad);
+        SELECT count(*), string_agg(quote_literal(n.sample_key), ', ')
+          INTO v_count, v_bad
+          FROM new_rows n
+          LEFT JOIN {{ schema }}.sample_decisions src
+                 ON src.id = n.carried_from_decision_id AND src.version_id = n.carried_from_version_id
+          LEFT JOIN {{ schema }}.sample_decisions origin ON origin.id = n.origin_decision_id
+         WHERE n.carried_from_decision_id IS NOT NULL AND (src.id IS NULL OR origin.id IS NULL);
+        PERFORM {{ schema }}._raise_dangling('a source or origin decision', v_count, v_bad);
         RETURN NULL;
     END IF;
     v_actor := {{ schema }}._actor();
+    -- Every new row is recommended by the actor (checked below), and carried
+    -- rows copy decider and lineage from an existing source (checked below),
+    -- so one look-up of the actor covers all user references.
+    IF NOT EXISTS (SELECT FROM {{ schema }}.users WHERE user_id = v_actor) THEN
+        PERFORM {{ schema }}._raise_dangling('users', (SELECT count(*) FROM new_rows), format('acting user %s', v_actor));
+    END IF;
 
     -- Only a draft takes new samples (invariant 7).
     SELECT string_agg(format('version %s (id=%s) is %s', v.version_number, v.id, v.version_status), '; ')
@@ -88,10 +130,22 @@ DECLARE
     v_count   bigint;
     v_version record;
 BEGIN
-    IF {{ schema }}._backfilling() OR NOT EXISTS (SELECT FROM new_rows) THEN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    IF {{ schema }}._backfilling() THEN
+        SELECT count(*), string_agg(format('%L: user %s', n.sample_key, n.decided_by), ', ')
+          INTO v_count, v_bad
+          FROM new_rows n
+         WHERE n.decided_by IS NOT NULL
+           AND NOT EXISTS (SELECT FROM {{ schema }}.users u WHERE u.user_id = n.decided_by);
+        PERFORM {{ schema }}._raise_dangling('users', v_count, v_bad);
         RETURN NULL;
     END IF;
     v_actor := {{ schema }}._actor();
+    IF NOT EXISTS (SELECT FROM {{ schema }}.users WHERE user_id = v_actor) THEN
+        PERFORM {{ schema }}._raise_dangling('users', (SELECT count(*) FROM new_rows), format('acting user %s', v_actor));
+    END IF;
 
     -- Who a sample is and where it came from never changes.
     SELECT count(*), string_agg(quote_literal(o.sample_key), ', ' ORDER BY o.sample_key)

@@ -40,9 +40,14 @@ BEGIN
 END
 $fn$;
 
--- Copy the approved and modified decisions of p_from into p_to, once: the
--- unique (version_id, sample_key) makes a second run, or a key already
--- recommended in p_to, carry nothing.
+-- Copy the approved and modified decisions of p_from into p_to, once: a
+-- key already in p_to (carried before, or recommended) is skipped, so a
+-- second run carries nothing. The anti-join is exact because every caller
+-- holds p_to's row lock (FOR UPDATE, or p_to was created in this
+-- transaction), so no other carry or recommend into p_to runs meanwhile; a
+-- direct writer racing it gets the unique index's 23505. (An anti-join
+-- instead of ON CONFLICT DO NOTHING: plain inserts skip speculative
+-- insertion, which matters at a million rows.)
 CREATE OR REPLACE FUNCTION {{ schema }}._carry_forward(p_from uuid, p_to uuid, p_actor integer) RETURNS integer
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -57,7 +62,7 @@ BEGIN
            d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
       FROM {{ schema }}.sample_decisions d
      WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified')
-    ON CONFLICT (version_id, sample_key) DO NOTHING;
+       AND NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to AND t.sample_key = d.sample_key);
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
