@@ -23,6 +23,7 @@ from psycopg import sql
 from pathlib import Path
 
 from .render import SQL_DIR, SqlFile, build_context, quote_ident, render_all
+from .sqlsplit import split_statements
 
 # pg_advisory_lock key: the ASCII of "phaseline" folded into a bigint.
 DEPLOY_LOCK_KEY = 0x7068_6173_656C_696E
@@ -101,16 +102,10 @@ def make_plan(files: list[SqlFile], state: dict[str, dict]) -> list[PlanItem]:
     return plan
 
 
-def _error_line(text: str, exc: psycopg.Error) -> str:
-    pos = exc.diag.statement_position
-    if pos:
-        return str(text.count("\n", 0, int(pos) - 1) + 1)
-    return "?"
-
-
-def describe_error(file: SqlFile, exc: psycopg.Error) -> str:
+def describe_error(file: SqlFile, line: int, exc: psycopg.Error) -> str:
+    """file:line: SQLSTATE message, then DETAIL, HINT and CONTEXT as the server sent them."""
     d = exc.diag
-    parts = [f"{file.name}:{_error_line(file.text, exc)}: {d.sqlstate} {d.message_primary}"]
+    parts = [f"{file.name}:{line}: {d.sqlstate} {d.message_primary}"]
     for label, value in (("DETAIL", d.message_detail), ("HINT", d.message_hint), ("CONTEXT", d.context)):
         if value:
             parts.append(f"  {label}: {value}")
@@ -173,10 +168,19 @@ def deploy(
 def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, log) -> None:
     f = item.file
     started = time.perf_counter()
+    line = 1
     try:
         with conn.transaction():
             with conn.cursor() as cur:
-                cur.execute(f.text.encode())  # bytes: no client-side placeholder parsing
+                # One statement at a time, so an error names the line it came from.
+                for line, statement in split_statements(f.text):
+                    try:
+                        cur.execute(statement.encode())  # bytes: no client-side placeholder parsing
+                    except psycopg.Error as exc:
+                        pos = exc.diag.statement_position  # set for syntax errors only
+                        if pos:
+                            line += statement.count("\n", 0, int(pos) - 1)
+                        raise
             elapsed_ms = (time.perf_counter() - started) * 1000
             conn.execute(
                 sql.SQL("INSERT INTO {} (file, kind, sha256, client_user, duration_ms) VALUES (%s, %s, %s, %s, %s)").format(
@@ -185,7 +189,7 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, log) ->
                 (f.name, f.kind, f.sha256, getpass.getuser(), round(elapsed_ms, 1)),
             )
     except psycopg.Error as exc:
-        raise DeployError(describe_error(f, exc)) from exc
+        raise DeployError(describe_error(f, line, exc)) from exc
     log(f"{item.action:8} {f.name:40} {elapsed_ms:9.1f} ms")
 
 

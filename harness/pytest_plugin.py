@@ -75,7 +75,7 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
     deploy(dsn, log=lambda *_: None)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
-        if conn.execute("SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check'").fetchone():
+        if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[0]:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
         conn.execute(HELPERS_SQL.read_bytes())
 

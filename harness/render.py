@@ -89,6 +89,9 @@ def build_context(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_D
         missing = {"entity", "table", "key", "artifact_type"} - raw.keys()
         if missing:
             raise RenderError(f"phaseline.toml: versioned entity #{n} lacks {', '.join(sorted(missing))}")
+        if raw["key"][:2] != ["cycle_id", "report_id"]:
+            # approvals, artifacts and four eyes look up the report of a version
+            raise RenderError(f"phaseline.toml: the key of {raw['entity']} must start with cycle_id, report_id")
         phase = raw.get("artifact_phase")
         entities.append(
             dict(
@@ -103,9 +106,6 @@ def build_context(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_D
                 phase_literal=phase if phase and not phase.startswith("@") else None,
                 before_submit=quote_ident(raw["before_submit"]) if raw.get("before_submit") else None,
                 before_approve=quote_ident(raw["before_approve"]) if raw.get("before_approve") else None,
-                # Advisory-lock class: distinct per entity so keys of different
-                # tables never wait on each other (see include/versioning.sql).
-                lock_class=7100 + n,
             )
         )
     ctx["versioned"] = entities

@@ -72,22 +72,16 @@ BEGIN
     IF {{ schema }}._backfilling() THEN
         RETURN NEW;  -- history goes in as it was; the unique indexes still apply
     END IF;
-    -- Race-free numbering. This transaction-level advisory lock on the version
-    -- key serializes everyone creating a version of the same key until they
-    -- commit. In READ COMMITTED each statement below takes a fresh snapshot
-    -- once the lock is granted, so it sees the version the previous holder
-    -- committed. Under REPEATABLE READ the snapshot is older than the lock and
-    -- the unique indexes turn the race into an error instead of a wrong number.
-    PERFORM pg_advisory_xact_lock({{ e.lock_class }}, hashtext(concat_ws(E'\x1f'{% for k in e.key %}, NEW.{{ k }}{% endfor %})));
-
     IF NEW.version_status IS DISTINCT FROM 'draft' OR NEW.is_latest IS DISTINCT FROM true
-       OR NEW.submitted_by IS NOT NULL OR NEW.reviewed_by IS NOT NULL
-       OR (NEW.version_number IS NOT NULL) OR (NEW.parent_version_id IS NOT NULL) THEN
+       OR NEW.version_number IS NOT NULL OR NEW.parent_version_id IS NOT NULL
+       OR NEW.submitted_at IS NOT NULL OR NEW.submitted_by IS NOT NULL
+       OR NEW.reviewed_at IS NOT NULL OR NEW.reviewed_by IS NOT NULL OR NEW.review_note IS NOT NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
-            MESSAGE = 'a new {{ label }} version starts as a draft; its number, parent and latest flag are set by the engine',
-            DETAIL = format('given: version_status=%s, version_number=%s, is_latest=%s, parent_version_id=%s',
-                            NEW.version_status, NEW.version_number, NEW.is_latest, NEW.parent_version_id),
+            MESSAGE = 'a new {{ label }} version starts as an unsubmitted draft; its number, parent, latest flag and review fields are the engine''s',
+            DETAIL = format('given: version_status=%s, version_number=%s, is_latest=%s, parent_version_id=%s, submitted_by=%s, reviewed_by=%s, reviewed_at=%s, review_note=%s',
+                            NEW.version_status, NEW.version_number, NEW.is_latest, NEW.parent_version_id,
+                            NEW.submitted_by, NEW.reviewed_by, NEW.reviewed_at, NEW.review_note),
             HINT = 'Insert only the key and content columns.';
     END IF;
     IF NEW.created_by IS DISTINCT FROM v_actor AND NEW.created_by IS NOT NULL THEN
@@ -97,6 +91,21 @@ BEGIN
             HINT = 'Leave created_by empty: the engine sets it from the acting user.';
     END IF;
 
+    -- Race-free numbering. Makers of a version of one key queue on that key's
+    -- row in version_key_locks (created on first use; ON CONFLICT waits for
+    -- a concurrent creator). Once the lock is granted, the next statement
+    -- takes a fresh READ COMMITTED snapshot and sees the version the previous
+    -- holder committed. A row lock rather than an advisory lock: it takes no
+    -- slot in the shared lock table, so one transaction can make any number
+    -- of versions. The unique indexes back this; under REPEATABLE READ the
+    -- snapshot predates the lock and they turn the race into an error.
+    INSERT INTO {{ schema }}.version_key_locks (entity, version_key)
+    VALUES ({{ e.entity | literal }}, ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}])
+    ON CONFLICT DO NOTHING;
+    PERFORM FROM {{ schema }}.version_key_locks
+      WHERE entity = {{ e.entity | literal }}
+        AND version_key = ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}]
+        FOR UPDATE;
     SELECT * INTO v_prev FROM {{ t }} WHERE {{ key_match(e, 'NEW') }} AND is_latest;
 
     -- Invariant 3: the unique index backs this with a plain 23505; this says why.
@@ -136,7 +145,9 @@ BEGIN
     END IF;
     -- Changes the engine itself makes (see _insert above and approval below):
     -- exactly a latest flag going off, or an approved version being superseded.
-    IF current_setting('phaseline.engine', true) = 'on' THEN
+    -- They are issued from inside a trigger (depth 2 here); a session that
+    -- sets phaseline.engine itself writes at depth 1 and gets no pass.
+    IF current_setting('phaseline.engine', true) = 'on' AND pg_trigger_depth() > 1 THEN
         v_cmp := OLD;
         v_cmp.is_latest := NEW.is_latest;
         v_cmp.version_status := NEW.version_status;
@@ -178,8 +189,10 @@ BEGIN
     END IF;
 
     IF NEW.version_status IS NOT DISTINCT FROM OLD.version_status THEN
-        -- Invariant 7: content changes only while draft.
-        IF OLD.version_status <> 'draft' AND NEW IS DISTINCT FROM OLD THEN
+        -- Invariant 7: content changes only while draft. Even a write of the
+        -- same values is refused: a caller who saves into a frozen version
+        -- must hear that it did not happen, and the audit log stays quiet.
+        IF OLD.version_status <> 'draft' THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_frozen',
                 MESSAGE = format('{{ label }} version %s is %s and cannot change', OLD.version_number, OLD.version_status),

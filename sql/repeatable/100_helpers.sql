@@ -2,39 +2,49 @@
 
 -- The acting phaseline user of this transaction. API functions set it with
 -- _set_actor(); a direct writer sets it with SET LOCAL phaseline.actor = '<user_id>'.
--- Every audited write needs one (invariant 10), so its absence is an error.
+-- Every audited write needs one (invariant 10), and it is checked here on
+-- every use, so a direct write cannot act as a user who does not exist, is
+-- inactive or only views.
 CREATE OR REPLACE FUNCTION {{ schema }}._actor() RETURNS integer
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_setting text := current_setting('phaseline.actor', true);
+    v_user    {{ schema }}.users;
 BEGIN
-    IF coalesce(v_setting, '') = '' THEN
+    IF coalesce(v_setting, '') !~ '^[0-9]{1,9}$' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
             MESSAGE = 'no acting user is set for this write',
-            DETAIL = 'phaseline attributes every change to a user (phaseline.actor is empty).',
+            DETAIL = format('phaseline attributes every change to a user; phaseline.actor is %s.',
+                            coalesce(quote_literal(nullif(v_setting, '')), 'empty')),
             HINT = 'Call the phaseline_api functions, or SET LOCAL phaseline.actor = ''<user_id>'' before writing directly.';
     END IF;
-    RETURN v_setting::integer;
+    SELECT * INTO v_user FROM {{ schema }}.users WHERE user_id = v_setting::integer;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_user',
+            MESSAGE = format('user %s does not exist', v_setting),
+            HINT = 'Act as an existing user (phaseline_api.create_user).';
+    END IF;
+    IF NOT v_user.is_active THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'inactive_user',
+            MESSAGE = format('user %s (%s) is inactive', v_user.user_id, v_user.email),
+            HINT = 'Act as an active user, or have an admin reactivate this one.';
+    END IF;
+    IF v_user.role = 'viewer' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'viewer_read_only',
+            MESSAGE = format('user %s (%s) is a viewer and cannot change anything', v_user.user_id, v_user.email),
+            HINT = 'Viewers read the views; act as a tester, report owner or admin.';
+    END IF;
+    RETURN v_user.user_id;
 END
 $fn$;
 
--- The migration's escape hatch (phaseline migrate-legacy backfill): with
--- SET LOCAL phaseline.backfill = 'on', historical rows go in as they were
--- (numbers, statuses, reviewers, decisions) and the workflow triggers stand
--- aside. The unique indexes still hold invariants 1-4, audit still records
--- every row, and the migration's verify step checks the rest. Callers hold
--- no table rights at all, so only the owner can write in this mode.
-CREATE OR REPLACE FUNCTION {{ schema }}._backfilling() RETURNS boolean
-LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT coalesce(current_setting('phaseline.backfill', true), '') = 'on';
-$fn$;
-
--- Check that p_actor may act and make it this transaction's actor.
+-- Make p_actor this transaction's actor, after _actor()'s checks.
 CREATE OR REPLACE FUNCTION {{ schema }}._set_actor(p_actor integer) RETURNS integer
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_user {{ schema }}.users;
 BEGIN
     IF p_actor IS NULL THEN
         RAISE EXCEPTION USING
@@ -42,28 +52,25 @@ BEGIN
             MESSAGE = 'p_actor is null: every change needs an acting user',
             HINT = 'Pass the user_id of the person on whose behalf you call.';
     END IF;
-    SELECT * INTO v_user FROM {{ schema }}.users WHERE user_id = p_actor;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_user',
-            MESSAGE = format('user %s does not exist', p_actor),
-            HINT = 'Create the user with phaseline_api.create_user first.';
-    END IF;
-    IF NOT v_user.is_active THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'inactive_user',
-            MESSAGE = format('user %s (%s) is inactive', p_actor, v_user.email),
-            HINT = 'Act as an active user, or have an admin reactivate this one.';
-    END IF;
-    IF v_user.role = 'viewer' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'viewer_read_only',
-            MESSAGE = format('user %s (%s) is a viewer and cannot change anything', p_actor, v_user.email),
-            HINT = 'Viewers read the views; act as a tester, report owner or admin.';
-    END IF;
     PERFORM set_config('phaseline.actor', p_actor::text, true);
-    RETURN p_actor;
+    RETURN {{ schema }}._actor();
 END
+$fn$;
+
+-- The migration's escape hatch (phaseline migrate-legacy backfill): with
+-- SET LOCAL phaseline.backfill = 'on', historical rows go in as they were
+-- (numbers, statuses, reviewers, decisions) and the workflow triggers stand
+-- aside. The unique indexes still hold invariants 1-4, audit still records
+-- every row, and the migration's verify step checks the rest. Only a
+-- session of the schema's owner (or a superuser) can use it: API callers
+-- can set any custom setting, and API functions run with owner rights, so
+-- the check is on session_user, not current_user.
+CREATE OR REPLACE FUNCTION {{ schema }}._backfilling() RETURNS boolean
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT CASE WHEN coalesce(current_setting('phaseline.backfill', true), '') = 'on'
+                THEN pg_has_role(session_user,
+                                 (SELECT nspowner FROM pg_namespace WHERE nspname = {{ schema_name | literal }}), 'MEMBER')
+                ELSE false END;
 $fn$;
 
 -- p_actor must be an admin, or the owner of the report, and (invariant 9,

@@ -13,7 +13,7 @@ BEGIN
     IF {{ schema }}._backfilling() THEN
         RETURN NEW;
     END IF;
-    IF current_setting('phaseline.engine', true) = 'on'
+    IF current_setting('phaseline.engine', true) = 'on' AND pg_trigger_depth() > 1  -- from the approval trigger
        AND (TG_OP = 'INSERT'
             OR (OLD.superseded_at IS NULL AND NEW.superseded_at IS NOT NULL
                 AND (to_jsonb(OLD) - 'superseded_at') = (to_jsonb(NEW) - 'superseded_at'))) THEN

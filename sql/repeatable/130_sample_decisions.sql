@@ -171,19 +171,23 @@ BEGIN
          ORDER BY s.id FOR SHARE
     LOOP
         IF v_version.version_status = 'draft' THEN
-            -- Draft: sample data is editable, decisions are not made yet (invariant 7).
+            -- Draft: no deciding (invariant 7); the data of an undecided sample
+            -- is editable, that of a decided one (carried, or decided before a
+            -- withdraw) stays what it was decided on.
             SELECT count(*), string_agg(quote_literal(o.sample_key), ', ' ORDER BY o.sample_key)
               INTO v_count, v_bad
               FROM old_rows o JOIN new_rows n USING (id)
              WHERE n.version_id = v_version.id
-               AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note)
-                   IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note);
+               AND ((o.decision_status, o.decided_by, o.decided_at, o.decision_note)
+                    IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note)
+                    OR (o.decision_status <> 'pending' AND o.sample_data IS DISTINCT FROM n.sample_data));
             IF v_count > 0 THEN
                 RAISE EXCEPTION USING
                     ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'decision_window',
-                    MESSAGE = format('sample selection version %s is a draft: its samples cannot be decided yet', v_version.version_number),
+                    MESSAGE = format('sample selection version %s is a draft: samples are not decided in it, and decided ones keep their data',
+                                     v_version.version_number),
                     DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
-                    HINT = 'Submit the version; the report owner decides while it is pending approval.';
+                    HINT = 'Submit the version; the report owner decides (or modifies) while it is pending approval.';
             END IF;
         ELSIF v_version.version_status = 'pending_approval' THEN
             -- Pending: only decisions change; sample data only with status "modified".

@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION {{ schema }}._contract_problems(p_contract jsonb) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
-    v_problems text[] := '{}';
+    v_problems text[] := '{}'::text[];
 BEGIN
     IF jsonb_typeof(p_contract) IS DISTINCT FROM 'object' THEN
         RETURN ARRAY['the contract is not a JSON object'];

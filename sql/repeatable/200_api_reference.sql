@@ -53,6 +53,13 @@ BEGIN
 
     -- The user is created by p_actor (an admin), or, without one, by the
     -- application on the new user's own behalf: the audit names the new user.
+    -- A viewer never acts, so it cannot vouch for itself.
+    IF p_actor IS NULL AND p_role = 'viewer' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
+            MESSAGE = format('viewer "%s" must be created by an admin', p_email),
+            HINT = 'Pass the admin''s user_id as p_actor.';
+    END IF;
     v_id := nextval(pg_get_serial_sequence({{ (schema_name ~ '.users') | literal }}, 'user_id'));
     IF p_actor IS NOT NULL THEN
         PERFORM {{ schema }}._set_actor(p_actor);

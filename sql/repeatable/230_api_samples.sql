@@ -257,6 +257,13 @@ BEGIN
             HINT = 'Decide samples that were recommended or carried into this version.';
     END IF;
 
+    -- Row locks in sample_key order: two deciders whose lists overlap in a
+    -- different order would otherwise lock in input order and deadlock.
+    PERFORM FROM {{ schema }}.sample_decisions d
+     WHERE d.version_id = p_version
+       AND d.sample_key IN (SELECT e ->> 'sample_key' FROM jsonb_array_elements(p_decisions) AS e)
+     ORDER BY d.sample_key
+       FOR NO KEY UPDATE;
     UPDATE {{ schema }}.sample_decisions AS d
        SET decision_status = s.status::{{ schema }}.decision_status,
            decided_by      = p_actor,
