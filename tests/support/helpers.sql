@@ -50,3 +50,74 @@ BEGIN
     PERFORM phaseline_api.assign_report(cycle, report, tester, admin);
 END
 $fn$;
+
+-- error_of: the error a statement raises, as the fields callers branch on;
+-- all null when it raises none. Runs in a subtransaction like throws_rule,
+-- for assertions on DETAIL (e.g. "names every offending key").
+CREATE OR REPLACE FUNCTION test.error_of(p_sql text,
+    OUT state text, OUT rule text, OUT message text, OUT detail text)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    BEGIN
+        EXECUTE p_sql;
+    EXCEPTION WHEN OTHERS THEN
+        -- recorded for the caller to assert on; nothing is re-raised
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, rule = CONSTRAINT_NAME,
+                                message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    END;
+END
+$fn$;
+
+-- plan_json: the plan EXPLAIN (FORMAT JSON) gives for a query (not run).
+CREATE OR REPLACE FUNCTION test.plan_json(p_sql text) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || p_sql INTO v_plan;
+    RETURN v_plan;
+END
+$fn$;
+
+-- plan_text: the same plan as text, for diagnostics of a failed plan assertion.
+CREATE OR REPLACE FUNCTION test.plan_text(p_sql text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_line text;
+    v_plan text := '';
+BEGIN
+    FOR v_line IN EXECUTE 'EXPLAIN ' || p_sql LOOP
+        v_plan := v_plan || '    ' || v_line || E'\n';
+    END LOOP;
+    RETURN rtrim(v_plan, E'\n');
+END
+$fn$;
+
+-- no_seq_scan: passes when no node of the plan of p_sql is a Seq Scan on
+-- the table p_relation (unqualified name, as EXPLAIN reports it).
+CREATE OR REPLACE FUNCTION test.no_seq_scan(p_sql text, p_relation text, p_description text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_seq boolean := jsonb_path_exists(test.plan_json(p_sql)::jsonb,
+        'strict $.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" == $rel)', jsonb_build_object('rel', p_relation));
+BEGIN
+    IF NOT v_seq THEN
+        RETURN ok(true, p_description);
+    END IF;
+    RETURN ok(false, p_description) || E'\n' || diag(format('    Seq Scan on %s in:', p_relation) || E'\n' || test.plan_text(p_sql));
+END
+$fn$;
+
+-- uses_index: passes when some node of the plan of p_sql reads the index p_index.
+CREATE OR REPLACE FUNCTION test.uses_index(p_sql text, p_index text, p_description text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_used boolean := jsonb_path_exists(test.plan_json(p_sql)::jsonb,
+        'strict $.** ? (@."Index Name" == $idx)', jsonb_build_object('idx', p_index));
+BEGIN
+    IF v_used THEN
+        RETURN ok(true, p_description);
+    END IF;
+    RETURN ok(false, p_description) || E'\n' || diag(format('    index %s not used in:', p_index) || E'\n' || test.plan_text(p_sql));
+END
+$fn$;

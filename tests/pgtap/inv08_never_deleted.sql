@@ -1,0 +1,119 @@
+-- Invariant 8: version rows and sample decisions are never deleted, nor are
+-- users and the other reference rows (55000 no_delete, for DELETE and
+-- TRUNCATE alike); the audit log is never updated, deleted or truncated
+-- (55000 audit_append_only). TRUNCATE uses CASCADE where foreign keys would
+-- otherwise stop it first, so the guard itself is what refuses.
+BEGIN;
+SELECT plan(29);
+
+CREATE TEMP TABLE w AS SELECT * FROM test.world();
+CREATE TEMP TABLE v (name text PRIMARY KEY, id uuid NOT NULL);
+CREATE FUNCTION pg_temp.v(p_name text) RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT id FROM v WHERE name = p_name $$;
+
+-- One row in every table, an approval among them.
+INSERT INTO v SELECT 'attr', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester) FROM w;
+SELECT phaseline_api.submit_version(pg_temp.v('attr'), tester) FROM w;
+SELECT phaseline_api.approve_version(pg_temp.v('attr'), owner) FROM w;
+INSERT INTO v SELECT 'sel', phaseline_api.start_sample_selection(cycle, report, tester) FROM w;
+SELECT phaseline_api.recommend_samples(pg_temp.v('sel'), '[{"sample_key": "L-1"}, {"sample_key": "L-2"}]', 'tester', tester) FROM w;
+INSERT INTO v SELECT 'phase', phaseline_api.start_phase(cycle, report, 'scoping', tester) FROM w;
+CREATE TEMP TABLE before AS
+SELECT 'report_attributes' AS t, count(*) AS n FROM phaseline.report_attributes
+UNION ALL SELECT 'sample_selection_versions', count(*) FROM phaseline.sample_selection_versions
+UNION ALL SELECT 'workflow_phase_data', count(*) FROM phaseline.workflow_phase_data
+UNION ALL SELECT 'sample_decisions', count(*) FROM phaseline.sample_decisions
+UNION ALL SELECT 'users', count(*) FROM phaseline.users
+UNION ALL SELECT 'test_cycles', count(*) FROM phaseline.test_cycles
+UNION ALL SELECT 'reports', count(*) FROM phaseline.reports
+UNION ALL SELECT 'cycle_reports', count(*) FROM phaseline.cycle_reports
+UNION ALL SELECT 'approved_artifacts', count(*) FROM phaseline.approved_artifacts
+UNION ALL SELECT 'workflow_phases', count(*) FROM phaseline.workflow_phases
+UNION ALL SELECT 'audit_log', count(*) FROM phaseline.audit_log;
+
+-- The refusal comes from the rule, not from a missing actor.
+SELECT set_config('phaseline.actor', admin::text, true) FROM w;
+
+-- Versioned tables.
+SELECT test.throws_rule(format('DELETE FROM phaseline.report_attributes WHERE id = %L', pg_temp.v('attr')),
+    '55000', 'no_delete', 'an approved report attribute version cannot be deleted');
+SELECT test.throws_rule('DELETE FROM phaseline.report_attributes WHERE false',
+    '55000', 'no_delete', 'even a DELETE that matches nothing is refused on report_attributes');
+SELECT test.throws_rule('TRUNCATE phaseline.report_attributes',
+    '55000', 'no_delete', 'report_attributes cannot be truncated');
+SELECT test.throws_rule(format('DELETE FROM phaseline.sample_selection_versions WHERE id = %L', pg_temp.v('sel')),
+    '55000', 'no_delete', 'a draft sample selection version cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.sample_selection_versions CASCADE',
+    '55000', 'no_delete', 'sample_selection_versions cannot be truncated');
+SELECT test.throws_rule(format('DELETE FROM phaseline.workflow_phase_data WHERE id = %L', pg_temp.v('phase')),
+    '55000', 'no_delete', 'a draft phase data version cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.workflow_phase_data',
+    '55000', 'no_delete', 'workflow_phase_data cannot be truncated');
+
+-- Sample decisions, even of a draft.
+SELECT test.throws_rule($$DELETE FROM phaseline.sample_decisions WHERE sample_key = 'L-1'$$,
+    '55000', 'no_delete', 'a sample decision of a draft cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.sample_decisions',
+    '55000', 'no_delete', 'sample_decisions cannot be truncated');
+
+-- Reference tables and the artifact registry.
+SELECT test.throws_rule(format('DELETE FROM phaseline.users WHERE user_id = %s', viewer),
+    '55000', 'no_delete', 'a user who never acted cannot be deleted either') FROM w;
+SELECT test.throws_rule('TRUNCATE phaseline.users CASCADE',
+    '55000', 'no_delete', 'users cannot be truncated');
+SELECT test.throws_rule('DELETE FROM phaseline.test_cycles',
+    '55000', 'no_delete', 'test cycles cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.test_cycles CASCADE',
+    '55000', 'no_delete', 'test_cycles cannot be truncated');
+SELECT test.throws_rule('DELETE FROM phaseline.reports',
+    '55000', 'no_delete', 'reports cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.reports CASCADE',
+    '55000', 'no_delete', 'reports cannot be truncated');
+SELECT test.throws_rule('DELETE FROM phaseline.cycle_reports',
+    '55000', 'no_delete', 'assignments cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.cycle_reports CASCADE',
+    '55000', 'no_delete', 'cycle_reports cannot be truncated');
+SELECT test.throws_rule('DELETE FROM phaseline.approved_artifacts',
+    '55000', 'no_delete', 'approved artifacts cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.approved_artifacts',
+    '55000', 'no_delete', 'approved_artifacts cannot be truncated');
+SELECT test.throws_rule($$DELETE FROM phaseline.workflow_phases WHERE phase_name = 'test_report'$$,
+    '55000', 'no_delete', 'a phase of the catalog cannot be deleted');
+SELECT test.throws_rule('TRUNCATE phaseline.workflow_phases CASCADE',
+    '55000', 'no_delete', 'workflow_phases cannot be truncated');
+
+-- The audit log: append-only.
+SELECT test.throws_rule($$UPDATE phaseline.audit_log SET actor = actor$$,
+    '55000', 'audit_append_only', 'audit rows cannot be updated, even to the same value');
+SELECT test.throws_rule($$UPDATE phaseline.audit_log SET new_row = '{}' WHERE row_id = $$ || quote_literal(pg_temp.v('attr')),
+    '55000', 'audit_append_only', 'the recorded row of an audit entry cannot be rewritten');
+SELECT test.throws_rule('DELETE FROM phaseline.audit_log',
+    '55000', 'audit_append_only', 'audit rows cannot be deleted');
+SELECT test.throws_rule('DELETE FROM phaseline.audit_log WHERE false',
+    '55000', 'audit_append_only', 'even a DELETE from the audit log that matches nothing is refused');
+SELECT test.throws_rule('TRUNCATE phaseline.audit_log',
+    '55000', 'audit_append_only', 'the audit log cannot be truncated');
+SELECT set_config('phaseline.actor', '', true);
+SELECT test.throws_rule('DELETE FROM phaseline.audit_log',
+    '55000', 'audit_append_only', 'the audit log refuses a DELETE without an actor for the same reason');
+
+-- Nothing went missing.
+SELECT results_eq(
+    $$SELECT t, n FROM before ORDER BY t$$,
+    $$SELECT t, n FROM (
+        SELECT 'report_attributes' AS t, count(*) AS n FROM phaseline.report_attributes
+        UNION ALL SELECT 'sample_selection_versions', count(*) FROM phaseline.sample_selection_versions
+        UNION ALL SELECT 'workflow_phase_data', count(*) FROM phaseline.workflow_phase_data
+        UNION ALL SELECT 'sample_decisions', count(*) FROM phaseline.sample_decisions
+        UNION ALL SELECT 'users', count(*) FROM phaseline.users
+        UNION ALL SELECT 'test_cycles', count(*) FROM phaseline.test_cycles
+        UNION ALL SELECT 'reports', count(*) FROM phaseline.reports
+        UNION ALL SELECT 'cycle_reports', count(*) FROM phaseline.cycle_reports
+        UNION ALL SELECT 'approved_artifacts', count(*) FROM phaseline.approved_artifacts
+        UNION ALL SELECT 'workflow_phases', count(*) FROM phaseline.workflow_phases
+        UNION ALL SELECT 'audit_log', count(*) FROM phaseline.audit_log) AS now_ ORDER BY t$$,
+    'every table holds as many rows as before the attempts');
+SELECT ok((SELECT n FROM before WHERE t = 'sample_decisions') = 2 AND (SELECT n FROM before WHERE t = 'approved_artifacts') = 1,
+    'the attempts had rows to delete');
+
+SELECT * FROM finish();
+ROLLBACK;
