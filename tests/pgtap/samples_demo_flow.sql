@@ -1,0 +1,53 @@
+-- The seed example, through the API only: the tester recommends 100
+-- samples, the owner approves 80 and rejects 20 and approves version 1;
+-- version 2 carries the 80, the tester adds 10, the owner approves them
+-- and version 2. Counts per version by source and decision, the current
+-- samples artifact and the superseded version 1 are checked.
+BEGIN;
+SELECT plan(11);
+CREATE TEMP TABLE w AS SELECT * FROM test.world();
+CREATE TEMP TABLE v AS SELECT phaseline_api.start_sample_selection(cycle, report, tester) AS v1, NULL::uuid AS v2 FROM w;
+
+SELECT is(phaseline_api.recommend_samples(v1,
+              (SELECT jsonb_agg(jsonb_build_object('sample_key', format('S%s', lpad(i::text, 3, '0')), 'data', jsonb_build_object('loan', i)) ORDER BY i)
+                 FROM generate_series(1, 100) AS i), 'tester', tester), 100, 'the tester recommends 100 samples')
+  FROM v, w;
+SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
+SELECT is(phaseline_api.decide_samples(v1,
+              (SELECT jsonb_agg(jsonb_build_object('sample_key', format('S%s', lpad(i::text, 3, '0')),
+                                                   'status', CASE WHEN i <= 80 THEN 'approved' ELSE 'rejected' END))
+                 FROM generate_series(1, 100) AS i), owner), 100, 'the owner decides all 100: 80 approved, 20 rejected')
+  FROM v, w;
+SELECT lives_ok($$SELECT phaseline_api.approve_version((SELECT v1 FROM v), (SELECT owner FROM w))$$, 'the owner approves version 1');
+
+UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, tester) FROM w;
+SELECT is((SELECT count(*)::int FROM phaseline_api.sample_decisions WHERE version_id = (SELECT v2 FROM v)), 80,
+    'version 2 starts with the 80 approved samples');
+SELECT is(phaseline_api.recommend_samples(v2,
+              (SELECT jsonb_agg(jsonb_build_object('sample_key', format('S%s', i)) ORDER BY i) FROM generate_series(101, 110) AS i), 'tester', tester),
+    10, 'the tester adds 10 samples') FROM v, w;
+SELECT phaseline_api.submit_version(v2, tester) FROM v, w;
+SELECT is(phaseline_api.decide_samples(v2,
+              (SELECT jsonb_agg(jsonb_build_object('sample_key', format('S%s', i), 'status', 'approved')) FROM generate_series(101, 110) AS i), owner),
+    10, 'the owner approves the 10 new samples') FROM v, w;
+SELECT lives_ok($$SELECT phaseline_api.approve_version((SELECT v2 FROM v), (SELECT owner FROM w))$$, 'the owner approves version 2');
+
+SELECT results_eq(
+    $$SELECT version_number, recommendation_source::text, decision_status::text, origin_source::text, count(*)::int
+        FROM phaseline_api.sample_decisions WHERE cycle_id = (SELECT cycle FROM w) AND report_id = (SELECT report FROM w)
+       GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3$$,
+    $$VALUES (1, 'tester', 'approved', 'tester', 80), (1, 'tester', 'rejected', 'tester', 20),
+             (2, 'carried_forward', 'approved', 'tester', 80), (2, 'tester', 'approved', 'tester', 10)$$,
+    'per version, source and decision: 80 + 20 in version 1; 80 carried + 10 new, all approved, in version 2');
+SELECT results_eq(
+    $$SELECT artifact_type, reference_id, reference_version FROM phaseline_api.current_artifacts
+       WHERE cycle_id = (SELECT cycle FROM w) AND report_id = (SELECT report FROM w)$$,
+    $$SELECT 'samples', (SELECT v2 FROM v), 2$$,
+    'the one current artifact of the report is the samples artifact of version 2');
+SELECT results_eq($$SELECT version_number, version_status, is_latest FROM phaseline_api.version_history((SELECT v2 FROM v))$$,
+    $$VALUES (1, 'superseded', false), (2, 'approved', true)$$, 'version 1 is superseded by version 2');
+SELECT isnt((SELECT superseded_at FROM phaseline.approved_artifacts WHERE reference_id = (SELECT v1 FROM v)), NULL,
+    'version 1''s artifact is closed');
+
+SELECT * FROM finish();
+ROLLBACK;
