@@ -40,6 +40,38 @@ BEGIN
 END
 $fn$;
 
+-- Shared checks of the bulk calls' JSON arguments.
+CREATE OR REPLACE FUNCTION {{ schema }}._require_json_array(p_value jsonb, p_name text, p_rule text, p_hint text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF jsonb_typeof(p_value) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = p_rule,
+            MESSAGE = format('%s must be a JSON array', p_name),
+            DETAIL = format('got: %s', left(p_value::text, 200)),
+            HINT = p_hint;
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._refuse_repeated_keys(p_items jsonb, p_name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_keys text;
+BEGIN
+    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_keys
+      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_items) AS e
+             GROUP BY 1 HAVING count(*) > 1) AS dup;
+    IF v_keys IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
+            MESSAGE = format('%s names some samples more than once', p_name),
+            DETAIL = format('sample_key: %s', left(v_keys, 1000)),
+            HINT = 'Pass each sample once per call.';
+    END IF;
+END
+$fn$;
+
 -- Copy the approved and modified decisions of p_from into p_to, once: a
 -- key already in p_to (carried before, or recommended) is skipped, so a
 -- second run carries nothing. The anti-join is exact because every caller
@@ -134,13 +166,8 @@ BEGIN
             DETAIL = 'sources: tester, llm, manual',
             HINT = 'carried_forward rows come from carry_forward and start_sample_selection.';
     END IF;
-    IF jsonb_typeof(p_samples) IS DISTINCT FROM 'array' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
-            MESSAGE = 'p_samples must be a JSON array',
-            DETAIL = format('got: %s', left(p_samples::text, 200)),
-            HINT = 'Pass [{"sample_key": "...", "data": {...}}, ...].';
-    END IF;
+    PERFORM {{ schema }}._require_json_array(p_samples, 'p_samples', 'samples_shape',
+                                             'Pass [{"sample_key": "...", "data": {...}}, ...].');
     SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
       FROM jsonb_array_elements(p_samples) WITH ORDINALITY AS e(x, i)
      WHERE jsonb_typeof(e.x) <> 'object'
@@ -159,16 +186,7 @@ BEGIN
     v_version := {{ schema }}._lock_sample_version(p_version, true);
     PERFORM {{ schema }}._require_draft_selection(v_version, 'recommend samples for');
 
-    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad
-      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_samples) AS e
-             GROUP BY 1 HAVING count(*) > 1) AS dup;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
-            MESSAGE = 'p_samples names some samples more than once',
-            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-            HINT = 'Pass each sample once.';
-    END IF;
+    PERFORM {{ schema }}._refuse_repeated_keys(p_samples, 'p_samples');
     SELECT string_agg(format('%L (%s)', d.sample_key, d.recommendation_source), ', ' ORDER BY d.sample_key) INTO v_bad
       FROM jsonb_array_elements(p_samples) AS e
       JOIN {{ schema }}.sample_decisions d ON d.version_id = p_version AND d.sample_key = e ->> 'sample_key';
@@ -199,13 +217,8 @@ DECLARE
     v_count   integer;
 BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
-    IF jsonb_typeof(p_decisions) IS DISTINCT FROM 'array' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
-            MESSAGE = 'p_decisions must be a JSON array',
-            DETAIL = format('got: %s', left(p_decisions::text, 200)),
-            HINT = 'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].';
-    END IF;
+    PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
+        'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
     SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
       FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(x, i)
      WHERE jsonb_typeof(e.x) <> 'object'
@@ -235,16 +248,7 @@ BEGIN
                 format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
                        v_version.version_number, v_version.cycle_id, v_version.report_id));
 
-    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad
-      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_decisions) AS e
-             GROUP BY 1 HAVING count(*) > 1) AS dup;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
-            MESSAGE = 'p_decisions names some samples more than once',
-            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-            HINT = 'Decide each sample once per call.';
-    END IF;
+    PERFORM {{ schema }}._refuse_repeated_keys(p_decisions, 'p_decisions');
     SELECT string_agg(quote_literal(e ->> 'sample_key'), ', ' ORDER BY e ->> 'sample_key') INTO v_bad
       FROM jsonb_array_elements(p_decisions) AS e
      WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d
