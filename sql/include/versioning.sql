@@ -256,7 +256,7 @@ BEGIN
             UPDATE {{ schema }}.approved_artifacts SET superseded_at = now()
              WHERE cycle_id = NEW.cycle_id AND report_id = NEW.report_id
                AND artifact_type = {{ e.artifact_type | literal }}
-               AND artifact_key IS NOT DISTINCT FROM {{ ('NEW.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'NULL::text' }}
+               AND {{ ('artifact_key = NEW.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'artifact_key IS NULL' }}  -- indexable, unlike IS NOT DISTINCT FROM
                AND superseded_at IS NULL;
             INSERT INTO {{ schema }}.approved_artifacts
                    (cycle_id, report_id, phase_name, artifact_type, artifact_key,

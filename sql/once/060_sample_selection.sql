@@ -14,17 +14,17 @@ CREATE TABLE {{ schema }}.{{ e.table }} (
 {{ v.indexes(e) }}
 COMMENT ON TABLE {{ schema }}.{{ e.table }} IS 'Versions of the sample selection of a report in a cycle; the samples are its sample_decisions.';
 
--- Referential integrity: version_id is a foreign key. The other references
--- (recommended_by and decided_by to users, carried_from_* and
--- origin_decision_id to the lineage) are checked per statement, set-based,
--- by the _200_rules_* triggers (repeatable/130_sample_decisions.sql): on a
--- carry-forward of a million rows, five per-row RI lookups cost more than
--- everything else together. Nothing they point at can disappear: users and
--- decisions are never deleted (no_delete), so the insert-time check is the
--- whole of what a foreign key would give.
+-- Referential integrity without per-row foreign keys: version_id (to the
+-- versions), recommended_by and decided_by (to users), carried_from_* and
+-- origin_decision_id (the lineage) are checked per statement, set-based, by
+-- the _200_rules_* triggers (repeatable/130_sample_decisions.sql). On a
+-- carry-forward of a million rows, six per-row RI look-ups cost more than
+-- everything else together. Nothing they point at can disappear: versions,
+-- users and decisions are never deleted (no_delete), so the insert-time
+-- check is the whole of what a foreign key would give.
 CREATE TABLE {{ schema }}.sample_decisions (
     id                       uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    version_id               uuid NOT NULL REFERENCES {{ schema }}.{{ e.table }} (id),
+    version_id               uuid NOT NULL,      -- sample_selection_versions.id, checked per statement
     sample_key               text COLLATE "C" NOT NULL,  -- an identifier: byte order, no locale cost
     sample_data              jsonb NOT NULL DEFAULT '{}',
     recommendation_source    {{ schema }}.recommendation_source NOT NULL,

@@ -36,6 +36,12 @@ BEGIN
     IF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
+    -- Every row belongs to an existing version, in any mode.
+    SELECT count(*), string_agg(DISTINCT n.version_id::text, ', ')
+      INTO v_count, v_bad
+      FROM new_rows n
+     WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_selection_versions v WHERE v.id = n.version_id);
+    PERFORM {{ schema }}._raise_dangling('sample selection versions', v_count, format('version_id: %s', v_bad));
     IF {{ schema }}._backfilling() THEN
         -- History goes in as it was, but never pointing at nothing.
         SELECT count(*), string_agg(format('%L: user %s', n.sample_key, coalesce(ru.user_id::text, n.recommended_by::text)), ', ')
@@ -63,13 +69,17 @@ BEGIN
         PERFORM {{ schema }}._raise_dangling('users', (SELECT count(*) FROM new_rows), format('acting user %s', v_actor));
     END IF;
 
-    -- Only a draft takes new samples (invariant 7).
+    -- Only a draft takes new samples (invariant 7). Lock first, read after,
+    -- in two statements: a filter on the status in the locking query would
+    -- be pushed below the lock, skip a row whose old version passes it, and
+    -- never wait for the submit that is changing it.
+    PERFORM FROM {{ schema }}.sample_selection_versions s
+      WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
+      ORDER BY s.id FOR SHARE;
     SELECT string_agg(format('version %s (id=%s) is %s', v.version_number, v.id, v.version_status), '; ')
       INTO v_bad
-      FROM (SELECT s.* FROM {{ schema }}.sample_selection_versions s
-             WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
-             ORDER BY s.id FOR SHARE) AS v
-     WHERE v.version_status <> 'draft';
+      FROM {{ schema }}.sample_selection_versions v
+     WHERE v.id IN (SELECT DISTINCT version_id FROM new_rows) AND v.version_status <> 'draft';
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',

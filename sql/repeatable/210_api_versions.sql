@@ -130,10 +130,19 @@ BEGIN
             MESSAGE = format('unknown artifact type "%s"', p_artifact_type),
             DETAIL = 'artifact types: {% for e in versioned %}{{ e.artifact_type }}{{ ", " if not loop.last }}{% endfor %}';
     END IF;
-    RETURN QUERY
-    SELECT a.* FROM {{ api_schema }}.current_artifacts a
-     WHERE a.cycle_id = p_cycle AND a.report_id = p_report AND a.artifact_type = p_artifact_type
-       AND a.artifact_key IS NOT DISTINCT FROM p_artifact_key;
+    -- Two statements, not IS NOT DISTINCT FROM: that operator cannot use the
+    -- index, and a report with many current artifacts would be scanned.
+    IF p_artifact_key IS NULL THEN
+        RETURN QUERY
+        SELECT a.* FROM {{ api_schema }}.current_artifacts a
+         WHERE a.cycle_id = p_cycle AND a.report_id = p_report AND a.artifact_type = p_artifact_type
+           AND a.artifact_key IS NULL;
+    ELSE
+        RETURN QUERY
+        SELECT a.* FROM {{ api_schema }}.current_artifacts a
+         WHERE a.cycle_id = p_cycle AND a.report_id = p_report AND a.artifact_type = p_artifact_type
+           AND a.artifact_key = p_artifact_key;
+    END IF;
 END
 $fn$;
 
