@@ -3,18 +3,16 @@
 -- a bulk write of a million rows pays one INSERT ... SELECT, not a million
 -- trigger calls. Also attaches the no-delete guard to every audited table.
 
+-- One statement each: queries over transition tables are planned afresh on
+-- every call, so the fewer the better for single-row writes. The actor is
+-- an uncorrelated subquery, evaluated once and only if there is a row: a
+-- statement that changed nothing needs no actor.
 CREATE OR REPLACE FUNCTION {{ schema }}._audit_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_actor integer;
 BEGIN
-    IF NOT EXISTS (SELECT FROM new_rows) THEN
-        RETURN NULL;  -- nothing changed, nothing to attribute
-    END IF;
-    v_actor := {{ schema }}._actor();
     -- TG_ARGV[0]: the primary key column, whose value becomes row_id
     INSERT INTO {{ schema }}.audit_log (actor, action, table_name, row_id, new_row)
-    SELECT v_actor, 'INSERT', TG_TABLE_NAME, j ->> TG_ARGV[0], j
+    SELECT (SELECT {{ schema }}._actor()), 'INSERT', TG_TABLE_NAME, j ->> TG_ARGV[0], j
       FROM new_rows n CROSS JOIN LATERAL to_jsonb(n) AS j;
     RETURN NULL;
 END
@@ -22,17 +20,11 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION {{ schema }}._audit_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_actor integer;
 BEGIN
-    IF NOT EXISTS (SELECT FROM new_rows) THEN
-        RETURN NULL;
-    END IF;
-    v_actor := {{ schema }}._actor();
     -- Old and new rows pair up on the primary key, which the guards keep
     -- fixed; a FULL JOIN still records both halves should one ever differ.
     INSERT INTO {{ schema }}.audit_log (actor, action, table_name, row_id, old_row, new_row)
-    SELECT v_actor, 'UPDATE', TG_TABLE_NAME, coalesce(n.j, o.j) ->> TG_ARGV[0], o.j, n.j
+    SELECT (SELECT {{ schema }}._actor()), 'UPDATE', TG_TABLE_NAME, coalesce(n.j, o.j) ->> TG_ARGV[0], o.j, n.j
       FROM (SELECT to_jsonb(r) AS j FROM old_rows r) AS o
       FULL JOIN (SELECT to_jsonb(r) AS j FROM new_rows r) AS n ON (o.j ->> TG_ARGV[0]) = (n.j ->> TG_ARGV[0]);
     RETURN NULL;
