@@ -2,11 +2,15 @@
 -- samples, the owner approves 80 and rejects 20 and approves version 1;
 -- version 2 carries the 80, the tester adds 10, the owner approves them
 -- and version 2. Counts per version by source and decision, the current
--- samples artifact and the superseded version 1 are checked.
+-- samples artifact and the superseded version 1 are checked. It runs as
+-- phaseline_app, the role applications get.
 BEGIN;
 SELECT plan(11);
 CREATE TEMP TABLE w AS SELECT * FROM test.world();
 CREATE TEMP TABLE v AS SELECT phaseline_api.start_sample_selection(cycle, report, tester) AS v1, NULL::uuid AS v2 FROM w;
+-- From here on as callers are: the app role, which sees only phaseline_api.
+GRANT ALL ON w, v TO phaseline_app;
+SET LOCAL ROLE phaseline_app;
 
 SELECT is(phaseline_api.recommend_samples(v1,
               (SELECT jsonb_agg(jsonb_build_object('sample_key', format('S%s', lpad(i::text, 3, '0')), 'data', jsonb_build_object('loan', i)) ORDER BY i)
@@ -46,8 +50,8 @@ SELECT results_eq(
     'the one current artifact of the report is the samples artifact of version 2');
 SELECT results_eq($$SELECT version_number, version_status, is_latest FROM phaseline_api.version_history((SELECT v2 FROM v))$$,
     $$VALUES (1, 'superseded', false), (2, 'approved', true)$$, 'version 1 is superseded by version 2');
-SELECT isnt((SELECT superseded_at FROM phaseline.approved_artifacts WHERE reference_id = (SELECT v1 FROM v)), NULL,
-    'version 1''s artifact is closed');
+SELECT is((SELECT count(*)::int FROM phaseline_api.current_artifacts WHERE reference_id = (SELECT v1 FROM v)), 0,
+    'version 1''s artifact is no longer current');
 
 SELECT * FROM finish();
 ROLLBACK;
