@@ -4,7 +4,8 @@ Deploy runs a file statement by statement so that a runtime error can be
 reported at the line of the statement that raised it (the server gives a
 position only for syntax errors). The splitter knows what can hide a
 semicolon: quoted strings ('...', E'...'), quoted identifiers, dollar-quoted
-bodies ($fn$ ... $fn$), line and nested block comments. SQL-standard
+bodies ($fn$ ... $fn$), line and nested block comments, and parentheses
+(CREATE RULE ... DO ALSO (a; b) is one statement). SQL-standard
 function bodies (BEGIN ATOMIC ... END) are not supported; phaseline writes
 functions with dollar quotes.
 """
@@ -13,9 +14,8 @@ from __future__ import annotations
 
 import re
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
-# Whitespace and comments before a statement: its line is where its code starts.
-_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+# A dollar-quote tag is an identifier without $ (letters may be non-ASCII).
+_DOLLAR_TAG = re.compile(r"\$([^\W\d]\w*)?\$")
 
 
 def split_statements(text: str) -> list[tuple[int, str]]:
@@ -23,6 +23,7 @@ def split_statements(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     i = 0
+    depth = 0  # parentheses open
     n = len(text)
     while i < n:
         c = text[i]
@@ -30,14 +31,7 @@ def split_statements(text: str) -> list[tuple[int, str]]:
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
         elif c == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
+            i = _after_block_comment(text, i)
         elif c in "'\"":
             # '' and "" inside are escapes; E'\'' is handled by skipping backslash pairs in E-strings
             escape = c == "'" and i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
@@ -53,10 +47,16 @@ def split_statements(text: str) -> list[tuple[int, str]]:
                     break
                 i += 1
             i += 1
-        elif c == "$" and (m := _DOLLAR_TAG.match(text, i)) and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
+        elif c == "$" and (m := _DOLLAR_TAG.match(text, i)) and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_$")):
             end = text.find(m.group(0), m.end())
             i = n if end < 0 else end + len(m.group(0))
-        elif c == ";":
+        elif c == "(":
+            depth += 1
+            i += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+            i += 1
+        elif c == ";" and depth == 0:
             _emit(out, text, start, i + 1)
             start = i = i + 1
         else:
@@ -67,14 +67,36 @@ def split_statements(text: str) -> list[tuple[int, str]]:
 
 def _emit(out: list[tuple[int, str]], text: str, start: int, end: int) -> None:
     chunk = text[start:end]
-    if not _has_code(chunk):
-        return
-    lead = _LEADING_NOISE.match(chunk).end()
-    out.append((text.count("\n", 0, start + lead) + 1, chunk[lead:].strip()))
+    lead = _skip_noise(chunk)
+    code = chunk[lead:].strip()
+    if code and code != ";":
+        out.append((text.count("\n", 0, start + lead) + 1, code))
 
 
-def _has_code(chunk: str) -> bool:
-    """False for a chunk of only whitespace, comments and a semicolon."""
-    stripped = re.sub(r"--[^\n]*", "", chunk)
-    stripped = re.sub(r"/\*.*?\*/", "", stripped, flags=re.S)
-    return bool(stripped.strip().strip(";").strip())
+def _skip_noise(chunk: str) -> int:
+    """Index of the first character of chunk that is not whitespace or a comment."""
+    i, n = 0, len(chunk)
+    while i < n:
+        if chunk[i].isspace():
+            i += 1
+        elif chunk.startswith("--", i):
+            j = chunk.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif chunk.startswith("/*", i):
+            i = _after_block_comment(chunk, i)
+        else:
+            break
+    return i
+
+
+def _after_block_comment(text: str, i: int) -> int:
+    """Index just past the block comment opening at i (they nest in SQL)."""
+    depth, i, n = 1, i + 2, len(text)
+    while i < n and depth:
+        if text.startswith("/*", i):
+            depth, i = depth + 1, i + 2
+        elif text.startswith("*/", i):
+            depth, i = depth - 1, i + 2
+        else:
+            i += 1
+    return i

@@ -21,6 +21,11 @@
     reviewed_at       timestamptz,
     reviewed_by       integer REFERENCES {{ schema }}.users (user_id),
     review_note       text,
+    -- Everyone who created, edited or submitted this version, kept by the
+    -- engine: four eyes (invariant 9) refuses all of them as reviewers, so
+    -- an owner who edits a tester's draft cannot then approve it, and a
+    -- withdraw-and-resubmit does not wash out an earlier submitter.
+    contributors      integer[] NOT NULL DEFAULT '{}',
     -- a submitted version says who submitted it and when, or neither
     CONSTRAINT submitted_pair CHECK ((submitted_at IS NULL) = (submitted_by IS NULL)),
     -- exactly the closed versions carry a reviewer (superseded ones keep theirs)
@@ -75,7 +80,8 @@ BEGIN
     IF NEW.version_status IS DISTINCT FROM 'draft' OR NEW.is_latest IS DISTINCT FROM true
        OR NEW.version_number IS NOT NULL OR NEW.parent_version_id IS NOT NULL
        OR NEW.submitted_at IS NOT NULL OR NEW.submitted_by IS NOT NULL
-       OR NEW.reviewed_at IS NOT NULL OR NEW.reviewed_by IS NOT NULL OR NEW.review_note IS NOT NULL THEN
+       OR NEW.reviewed_at IS NOT NULL OR NEW.reviewed_by IS NOT NULL OR NEW.review_note IS NOT NULL
+       OR NEW.contributors <> '{}' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
             MESSAGE = 'a new {{ label }} version starts as an unsubmitted draft; its number, parent, latest flag and review fields are the engine''s',
@@ -108,6 +114,16 @@ BEGIN
         FOR UPDATE;
     SELECT * INTO v_prev FROM {{ t }} WHERE {{ key_match(e, 'NEW') }} AND is_latest;
 
+    -- An id that exists already would fail the insert after this trigger
+    -- moved the latest flag, or, under ON CONFLICT DO NOTHING, be skipped
+    -- and leave the key without a latest version: refuse before anything moves.
+    IF EXISTS (SELECT FROM {{ t }} WHERE id = NEW.id) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'unique_violation', CONSTRAINT = {{ (e.table_name ~ '_pkey') | literal }},
+            MESSAGE = format('{{ label }} version id %s exists already', NEW.id),
+            HINT = 'Let the id default; a version is never inserted twice.';
+    END IF;
+
     -- Invariant 3: the unique index backs this with a plain 23505; this says why.
     IF v_prev.version_status IN ('draft', 'pending_approval') THEN
         RAISE EXCEPTION USING
@@ -121,6 +137,7 @@ BEGIN
     NEW.parent_version_id := v_prev.id;   -- invariant 5: the version that was latest
     NEW.created_by        := v_actor;
     NEW.created_at        := now();
+    NEW.contributors      := ARRAY[v_actor];
 
     IF v_prev.id IS NOT NULL THEN
         -- Invariant 2: flip the old latest before this row enters the
@@ -175,11 +192,12 @@ BEGIN
             HINT = 'Insert a new version; the engine moves the latest flag.';
     END IF;
 
-    -- Who submitted and reviewed, and when, is the engine's to write: from
-    -- the actor and the clock, on the transition (below). Only the review
-    -- note comes from the caller, and only with a status change.
+    -- Who contributed, submitted and reviewed, and when, is the engine's to
+    -- write: from the actor and the clock (below). Only the review note
+    -- comes from the caller, and only with a status change.
     IF NEW.submitted_at IS DISTINCT FROM OLD.submitted_at OR NEW.submitted_by IS DISTINCT FROM OLD.submitted_by
        OR NEW.reviewed_at IS DISTINCT FROM OLD.reviewed_at OR NEW.reviewed_by IS DISTINCT FROM OLD.reviewed_by
+       OR NEW.contributors IS DISTINCT FROM OLD.contributors
        OR (NEW.review_note IS DISTINCT FROM OLD.review_note AND NEW.version_status IS NOT DISTINCT FROM OLD.version_status) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'engine_managed',
@@ -200,6 +218,12 @@ BEGIN
                 HINT = CASE WHEN OLD.version_status = 'pending_approval'
                             THEN 'Withdraw it to draft first, or start a new version once it is reviewed.'
                             ELSE 'Start a new version.' END;
+        END IF;
+        IF NEW IS DISTINCT FROM OLD THEN
+            v_actor := {{ schema }}._actor();
+            IF NOT v_actor = ANY (OLD.contributors) THEN
+                NEW.contributors := OLD.contributors || v_actor;  -- an editor is a contributor
+            END IF;
         END IF;
         RETURN NEW;
     END IF;
@@ -226,12 +250,15 @@ BEGIN
         NEW.submitted_at := now();
         NEW.submitted_by := v_actor;
         NEW.review_note := NULL;
+        IF NOT v_actor = ANY (OLD.contributors) THEN
+            NEW.contributors := OLD.contributors || v_actor;
+        END IF;
     WHEN OLD.version_status = 'pending_approval' AND NEW.version_status = 'draft' THEN
         NEW.submitted_at := NULL;
         NEW.submitted_by := NULL;
         NEW.review_note := NULL;
     WHEN OLD.version_status = 'pending_approval' AND NEW.version_status IN ('approved', 'rejected') THEN
-        PERFORM {{ schema }}._check_reviewer(v_actor, NEW.report_id, OLD.created_by, OLD.submitted_by,
+        PERFORM {{ schema }}._check_reviewer(v_actor, NEW.report_id, ARRAY[OLD.created_by, OLD.submitted_by] || OLD.contributors,
                                              format('{{ label }} version %s (%s)', OLD.version_number, {{ key_text(e, 'OLD') }}));
         IF NEW.version_status = 'rejected' AND coalesce(btrim(NEW.review_note), '') = '' THEN
             RAISE EXCEPTION USING
@@ -240,7 +267,9 @@ BEGIN
                 DETAIL = format('%s, id=%s', {{ key_text(e, 'OLD') }}, OLD.id),
                 HINT = 'Say what must change, so the next version can address it.';
         END IF;
-        NEW.reviewed_at := now();
+        -- now() is the transaction's start; a review that began before the
+        -- submit committed still happens after it.
+        NEW.reviewed_at := greatest(now(), OLD.submitted_at);
         NEW.reviewed_by := v_actor;
         IF NEW.version_status = 'approved' THEN
             {%- if e.before_approve %}
@@ -253,7 +282,7 @@ BEGIN
             PERFORM set_config('phaseline.engine', 'on', true);
             UPDATE {{ t }} SET version_status = 'superseded'
              WHERE {{ key_match(e, 'NEW') }} AND version_status = 'approved';
-            UPDATE {{ schema }}.approved_artifacts SET superseded_at = now()
+            UPDATE {{ schema }}.approved_artifacts SET superseded_at = greatest(now(), approved_at)
              WHERE cycle_id = NEW.cycle_id AND report_id = NEW.report_id
                AND artifact_type = {{ e.artifact_type | literal }}
                AND {{ ('artifact_key = NEW.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'artifact_key IS NULL' }}  -- indexable, unlike IS NOT DISTINCT FROM

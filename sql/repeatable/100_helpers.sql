@@ -74,9 +74,10 @@ LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 $fn$;
 
 -- p_actor must be an admin, or the owner of the report, and (invariant 9,
--- four eyes) neither the creator nor the submitter of what is reviewed.
+-- four eyes) none of p_contributors: who created, edited or submitted what
+-- is reviewed.
 CREATE OR REPLACE FUNCTION {{ schema }}._check_reviewer(
-    p_actor integer, p_report uuid, p_created_by integer, p_submitted_by integer, p_what text
+    p_actor integer, p_report uuid, p_contributors integer[], p_what text
 ) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -92,12 +93,11 @@ BEGIN
             DETAIL = format('reviewers are the report owner (user %s) or an admin; user %s is a %s', v_owner, p_actor, v_role),
             HINT = 'Ask the report owner or an admin to review it.';
     END IF;
-    IF p_actor = p_created_by OR p_actor = p_submitted_by THEN
+    IF p_actor = ANY (p_contributors) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'four_eyes',
-            MESSAGE = format('user %s may not review %s: they %s it', p_actor, p_what,
-                             CASE WHEN p_actor = p_created_by THEN 'created' ELSE 'submitted' END),
-            DETAIL = format('created_by=%s, submitted_by=%s', p_created_by, p_submitted_by),
+            MESSAGE = format('user %s may not review %s: they created, edited or submitted it', p_actor, p_what),
+            DETAIL = format('contributors: %s', (SELECT string_agg(DISTINCT c::text, ', ') FROM unnest(p_contributors) AS c)),
             HINT = 'Four eyes: another owner or admin must review it.';
     END IF;
 END

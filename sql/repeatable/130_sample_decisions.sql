@@ -116,8 +116,8 @@ BEGIN
             OR src.version_id IS DISTINCT FROM n.carried_from_version_id
             OR src.sample_key <> n.sample_key
             OR src.decision_status NOT IN ('approved', 'modified')
-            OR (src.decision_status, src.decided_by, src.decided_at, src.sample_data)
-               IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.sample_data)
+            OR (src.decision_status, src.decided_by, src.decided_at, src.decision_note, src.sample_data)
+               IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note, n.sample_data)
             OR n.origin_decision_id IS DISTINCT FROM coalesce(src.origin_decision_id, src.id)
             OR (fv.cycle_id, fv.report_id) IS DISTINCT FROM (tv.cycle_id, tv.report_id)
             OR fv.version_number >= tv.version_number);
@@ -221,7 +221,8 @@ BEGIN
                         WHERE n.version_id = v_version.id
                           AND (o.decision_status, o.decided_by, o.decided_at, o.decision_note, o.sample_data)
                               IS DISTINCT FROM (n.decision_status, n.decided_by, n.decided_at, n.decision_note, n.sample_data)) THEN
-                PERFORM {{ schema }}._check_reviewer(v_actor, v_version.report_id, v_version.created_by, v_version.submitted_by,
+                PERFORM {{ schema }}._check_reviewer(v_actor, v_version.report_id,
+                            ARRAY[v_version.created_by, v_version.submitted_by] || v_version.contributors,
                             format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
                                    v_version.version_number, v_version.cycle_id, v_version.report_id));
 

@@ -88,6 +88,12 @@ BEGIN
     IF {{ schema }}._backfilling() THEN
         RETURN NEW;  -- legacy payloads go in as they were; verify reports what breaks a contract
     END IF;
+    -- A new version without data starts from its parent's (start_phase).
+    -- Here, after the engine's trigger, the parent is the latest version as
+    -- read under the key lock, so no version closed meanwhile is skipped.
+    IF TG_OP = 'INSERT' AND NEW.phase_data IS NULL THEN
+        NEW.phase_data := coalesce((SELECT p.phase_data FROM {{ schema }}.workflow_phase_data p WHERE p.id = NEW.parent_version_id), '{}');
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         IF NEW.phase_data IS NOT DISTINCT FROM OLD.phase_data AND NEW.phase_status = OLD.phase_status THEN
             RETURN NEW;  -- a status change of the version: the data was checked when written

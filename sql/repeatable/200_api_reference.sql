@@ -1,7 +1,9 @@
 -- API: users, test cycles, reports and assignments.
 -- Every API function is SECURITY DEFINER: callers hold no rights on the
 -- tables, so the function acts with its owner's, after checking the actor.
--- search_path is pinned so no caller-created object can shadow ours.
+-- search_path is pinned so no caller-created object can shadow ours, and
+-- phaseline.actor is scoped to the call (SET ... TO ''): the actor one call
+-- sets must not linger and be credited with the caller's later direct writes.
 
 CREATE OR REPLACE FUNCTION {{ schema }}._require_admin(p_actor integer, p_what text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
@@ -19,7 +21,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_user(
     p_email text, p_display_name text, p_role text, p_actor integer DEFAULT NULL
 ) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_id integer;
 BEGIN
@@ -51,14 +53,19 @@ BEGIN
             HINT = 'Reuse the existing user, or reactivate it.';
     END IF;
 
-    -- The user is created by p_actor (an admin), or, without one, by the
-    -- application on the new user's own behalf: the audit names the new user.
-    -- A viewer never acts, so it cannot vouch for itself.
-    IF p_actor IS NULL AND p_role = 'viewer' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
-            MESSAGE = format('viewer "%s" must be created by an admin', p_email),
-            HINT = 'Pass the admin''s user_id as p_actor.';
+    -- Users are created by an admin (p_actor). Without one, only the first
+    -- admin of an empty installation: the contract's three-argument call
+    -- bootstraps phaseline, and the audit names the new admin as its own
+    -- creator. The table lock makes two concurrent bootstraps one.
+    IF p_actor IS NULL THEN
+        LOCK TABLE {{ schema }}.users IN SHARE ROW EXCLUSIVE MODE;
+        IF p_role <> 'admin' OR EXISTS (SELECT FROM {{ schema }}.users WHERE role = 'admin' AND is_active) THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
+                MESSAGE = format('user "%s" must be created by an admin', p_email),
+                DETAIL = 'Only the first admin of an installation is created without p_actor.',
+                HINT = 'Pass an admin''s user_id as p_actor.';
+        END IF;
     END IF;
     v_id := nextval(pg_get_serial_sequence({{ (schema_name ~ '.users') | literal }}, 'user_id'));
     IF p_actor IS NOT NULL THEN
@@ -75,7 +82,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.set_user_active(p_user integer, p_active boolean, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'activate or deactivate users');
@@ -97,7 +104,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_cycle(
     p_name text, p_period_start date, p_period_end date, p_actor integer
 ) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_id uuid;
 BEGIN
@@ -123,7 +130,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_report(p_name text, p_owner integer, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_owner {{ schema }}.users;
     v_id    uuid;
@@ -163,7 +170,7 @@ $fn$;
 
 -- Puts a report in scope of a cycle with its tester; assigning again changes the tester.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.assign_report(p_cycle uuid, p_report uuid, p_tester integer, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_tester {{ schema }}.users;
 BEGIN

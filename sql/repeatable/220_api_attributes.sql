@@ -3,7 +3,7 @@
 CREATE OR REPLACE FUNCTION {{ api_schema }}.propose_report_attribute(
     p_cycle uuid, p_report uuid, p_attribute_name text, p_definition jsonb, p_actor integer
 ) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_id uuid;
 BEGIN
@@ -24,7 +24,7 @@ $fn$;
 
 -- Replace the definition of a draft attribute version.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.update_report_attribute(p_version_id uuid, p_definition jsonb, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
     IF jsonb_typeof(p_definition) IS DISTINCT FROM 'object' THEN

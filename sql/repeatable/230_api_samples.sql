@@ -103,7 +103,7 @@ $fn$;
 -- A new draft version; the approved and modified decisions of the latest
 -- closed version (its parent, whatever its outcome) are carried into it.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_id     uuid;
     v_parent uuid;
@@ -121,7 +121,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p_to_version uuid, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_to   {{ schema }}.sample_selection_versions;
     v_from {{ schema }}.sample_selection_versions;
@@ -137,11 +137,13 @@ BEGIN
             MESSAGE = format('sample selection version %s does not exist', p_from_version);
     END IF;
     PERFORM {{ schema }}._require_draft_selection(v_to, 'carry decisions into');
-    IF (v_from.cycle_id, v_from.report_id) IS DISTINCT FROM (v_to.cycle_id, v_to.report_id)
-       OR v_from.version_number >= v_to.version_number THEN
+    -- Only from the parent: carrying from an older version would bring back,
+    -- already approved, samples a later review rejected.
+    IF v_to.parent_version_id IS DISTINCT FROM v_from.id THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'carry_scope',
-            MESSAGE = 'decisions are carried only from an earlier version of the same sample selection',
+            MESSAGE = format('decisions are carried into version %s only from its parent, version %s',
+                             v_to.version_number, v_to.version_number - 1),
             DETAIL = format('from version %s (cycle_id=%s, report_id=%s), to version %s (cycle_id=%s, report_id=%s)',
                             v_from.version_number, v_from.cycle_id, v_from.report_id,
                             v_to.version_number, v_to.cycle_id, v_to.report_id);
@@ -152,7 +154,7 @@ $fn$;
 
 -- p_samples: [{"sample_key": "...", "data": {...}}, ...]; p_source: tester, llm or manual.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_samples jsonb, p_source text, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_version {{ schema }}.sample_selection_versions;
     v_bad     text;
@@ -210,7 +212,7 @@ $fn$;
 -- "data" comes with, and only with, "modified": it replaces the sample's data
 -- (the recommended data stays in the audit trail).
 CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_decisions jsonb, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_version {{ schema }}.sample_selection_versions;
     v_bad     text;
@@ -244,7 +246,8 @@ BEGIN
             DETAIL = format('version id=%s', v_version.id),
             HINT = 'Submit the version first (submit_version).';
     END IF;
-    PERFORM {{ schema }}._check_reviewer(p_actor, v_version.report_id, v_version.created_by, v_version.submitted_by,
+    PERFORM {{ schema }}._check_reviewer(p_actor, v_version.report_id,
+                ARRAY[v_version.created_by, v_version.submitted_by] || v_version.contributors,
                 format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
                        v_version.version_number, v_version.cycle_id, v_version.report_id));
 
@@ -302,7 +305,7 @@ RETURNS TABLE (
     recommendation_source text, recommended_by integer, decision_status text, decided_by integer,
     decided_at timestamptz, decision_note text, sample_data jsonb
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 BEGIN
     RETURN QUERY
     WITH RECURSIVE chain AS (

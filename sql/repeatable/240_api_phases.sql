@@ -16,21 +16,17 @@ $fn$;
 
 -- A new draft version, in progress, its data copied from the latest version.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_phase(p_cycle uuid, p_report uuid, p_phase text, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_id uuid;
 BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
     PERFORM {{ schema }}._require_phase(p_phase);
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
-    -- The latest version is read before the engine's key lock, which is safe:
-    -- if it is open the insert is refused (open_version_exists), and a closed
-    -- version's data never changes.
+    -- phase_data NULL: the contract trigger copies the parent's data, read
+    -- under the engine's key lock (140_phase_data.sql).
     INSERT INTO {{ schema }}.workflow_phase_data (cycle_id, report_id, phase_name, phase_status, phase_data, started_at)
-    VALUES (p_cycle, p_report, p_phase, 'in_progress',
-            coalesce((SELECT l.phase_data FROM {{ schema }}.workflow_phase_data l
-                       WHERE l.cycle_id = p_cycle AND l.report_id = p_report AND l.phase_name = p_phase AND l.is_latest), '{}'),
-            now())
+    VALUES (p_cycle, p_report, p_phase, 'in_progress', NULL, now())
     RETURNING id INTO v_id;
     RETURN v_id;
 END
@@ -41,7 +37,7 @@ $fn$;
 -- whole payload means, and it is idempotent; p_merge => true applies a
 -- top-level JSON merge patch (keys given replace, keys given as null are removed).
 CREATE OR REPLACE FUNCTION {{ api_schema }}.save_phase_data(p_version uuid, p_data jsonb, p_actor integer, p_merge boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
     IF jsonb_typeof(p_data) IS DISTINCT FROM 'object' THEN
@@ -65,7 +61,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.complete_phase(p_version uuid, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_row {{ schema }}.workflow_phase_data;
 BEGIN
@@ -91,7 +87,7 @@ $fn$;
 
 -- Add a phase, or change the ordinal and contract of one: no DDL needed.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.register_phase(p_phase text, p_ordinal integer, p_contract jsonb, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 DECLARE
     v_taken text;
 BEGIN
@@ -127,7 +123,7 @@ RETURNS TABLE (
     latest_version_id uuid, latest_version_number integer, latest_version_status text,
     approved_version_id uuid, approved_version_number integer, started_at timestamptz, completed_at timestamptz
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
 BEGIN
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     RETURN QUERY
@@ -147,7 +143,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ api_schema }}.approved_phase_data(p_cycle uuid, p_phase text DEFAULT NULL)
 RETURNS TABLE (report_id uuid, phase_name text, version_id uuid, version_number integer, phase_data jsonb,
                approved_at timestamptz, approved_by integer)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
     SELECT d.report_id, d.phase_name, d.id, d.version_number, d.phase_data, d.reviewed_at, d.reviewed_by
       FROM {{ schema }}.workflow_phase_data d
      WHERE d.cycle_id = p_cycle AND d.version_status = 'approved'
