@@ -5,7 +5,7 @@
 -- twice; it is refused into a non-draft and across reports; a direct
 -- INSERT of a carried row must match its source.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 CREATE TEMP TABLE w AS SELECT * FROM test.world();
 CREATE TEMP TABLE v AS SELECT phaseline_api.start_sample_selection(cycle, report, tester) AS v1, NULL::uuid AS v2, NULL::uuid AS v3 FROM w;
 SELECT phaseline_api.recommend_samples(v1, '[{"sample_key": "S1", "data": {"loan": 1}}, {"sample_key": "S2", "data": {"loan": 2}},
@@ -75,6 +75,8 @@ SELECT test.throws_rule($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S1'
     '22023', 'carried_lineage', 'a direct INSERT changing the carried decider is refused');
 SELECT test.throws_rule($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S1', jsonb_build_object('decided_at', now()))$$,
     '22023', 'carried_lineage', 'a direct INSERT stamping the carried decision with a new time is refused');
+SELECT test.throws_rule($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S1', '{"decision_note": "approved as is, said nobody"}')$$,
+    '22023', 'carried_lineage', 'a direct INSERT putting words in the decider''s note is refused');
 SELECT test.throws_rule($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S2', '{"sample_data": {"loan": 2}}')$$,
     '22023', 'carried_lineage', 'a direct INSERT carrying the recommended data instead of the modified data is refused');
 SELECT test.throws_rule($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S1', jsonb_build_object('origin_decision_id', (SELECT carried_from_decision_id FROM carry WHERE carried_from_version_id = (SELECT v2 FROM v) AND sample_key = 'S1')))$$,
@@ -84,7 +86,8 @@ SELECT lives_ok($$SELECT pg_temp.insert_carried((SELECT v2 FROM v), 'S1', '{}')$
 
 SELECT is(phaseline_api.carry_forward(v2, v3, tester), 2, 'carry_forward carries the two decisions not yet in version 3') FROM v, w;
 SELECT is(phaseline_api.carry_forward(v2, v3, tester), 0, 'running it again carries nothing') FROM v, w;
-SELECT is(phaseline_api.carry_forward(v1, v3, tester), 0, 'carrying the same samples from an older version carries nothing either') FROM v, w;
+SELECT test.throws_rule($$SELECT phaseline_api.carry_forward((SELECT v1 FROM v), (SELECT v3 FROM v), (SELECT tester FROM w))$$,
+    '22023', 'carry_scope', 'carrying from a version older than the parent is refused: it could revive samples a later review rejected');
 SELECT results_eq(
     $$SELECT d.sample_key, d.carried_from_version_id, d.origin_decision_id FROM phaseline.sample_decisions d
        WHERE d.version_id = (SELECT v3 FROM v) ORDER BY d.sample_key$$,
