@@ -455,7 +455,8 @@ def load_lookup_versions(conn, w: World, total: int) -> tuple[str, list[str]]:
 LOOKUP_SQL = {
     "latest": "SELECT * FROM phaseline.report_attributes WHERE cycle_id = %s AND report_id = %s AND attribute_name = %s AND is_latest",
     "approved": "SELECT * FROM phaseline.report_attributes WHERE cycle_id = %s AND report_id = %s AND attribute_name = %s AND version_status = 'approved'",
-    "approved_artifact": "SELECT * FROM phaseline_api.current_artifacts WHERE cycle_id = %s AND report_id = %s AND artifact_type = 'attribute' AND artifact_key IS NOT DISTINCT FROM %s",
+    # the statement approved_artifact() runs for a given key
+    "approved_artifact": "SELECT * FROM phaseline_api.current_artifacts WHERE cycle_id = %s AND report_id = %s AND artifact_type = 'attribute' AND artifact_key = %s",
     "pk": "SELECT * FROM phaseline.report_attributes WHERE id = %s",
 }
 
