@@ -102,7 +102,7 @@ def phaseline_dsn(phaseline_db) -> str:
 
 _PLAN = re.compile(r"^1\.\.(\d+)")
 _RESULT = re.compile(r"^(not ok|ok)\b")
-_TODO_DIRECTIVE = re.compile(r"#\s*todo\b", re.I)  # a "not ok" marked todo is expected to fail
+_EXPECTED_FAILURE = re.compile(r"#\s*todo\b", re.I)  # a "not ok" marked todo is expected to fail
 
 
 def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str], list[str]]:
@@ -118,7 +118,7 @@ def parse_tap(lines: list[str]) -> tuple[int | None, list[str], list[str], list[
             continue
         if m := _RESULT.match(line):
             results.append(line)
-            todo = bool(_TODO_DIRECTIVE.search(line))
+            todo = bool(_EXPECTED_FAILURE.search(line))
             if current:
                 failures.append("\n".join(current))
             current = [line] if m.group(1) == "not ok" and not todo else None

@@ -16,7 +16,7 @@ def test_failures_carry_their_diagnostics():
 
 def test_a_todo_failure_is_expected_and_pgtap_complaints_are_kept():
     planned, results, failures, complaints = parse_tap(
-        ["1..2", "not ok 1 - later # TODO not built yet", "ok 2 - b", "# Looks like you planned 2 tests but ran 3"]
+        ["1..2", "not ok 1 - later # todo not built yet", "ok 2 - b", "# Looks like you planned 2 tests but ran 3"]
     )
     assert failures == []
     assert complaints == ["# Looks like you planned 2 tests but ran 3"]
