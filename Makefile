@@ -37,7 +37,7 @@ clean:
 
 # The seed example of DESIGN.md through the API, in a scratch database it (re)creates.
 demo: install
-	$(BIN)/python -m harness.demo $(DB_ARG)
+	$(BIN)/python -m phaseline.demo $(DB_ARG)
 
 # Benchmarks: ratios against baselines measured in the same run (bench/README.md).
 bench: install

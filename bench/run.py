@@ -36,7 +36,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))  # harness, when run from a checkout without the editable install
 
-from harness.deploy import deploy  # noqa: E402
+from phaseline.deploy import deploy  # noqa: E402
 
 # Sizes per scale. "versions" is the N of comparison 1 (issue 3 asks for 10,000);
 # "carry" the two carry-forward sizes (issue 5: 100,000 and 1,000,000).

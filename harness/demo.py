@@ -1,6 +1,6 @@
 """The seed example of the origin plan, through the API only, in a scratch database.
 
-    python -m harness.demo [--db DSN] [--dbname phaseline_demo]
+    python -m phaseline.demo [--db DSN] [--dbname phaseline_demo]
 
 Drops and recreates the scratch database (default phaseline_demo) on the
 server the DSN or the libpq variables name, deploys phaseline, then:
@@ -110,7 +110,7 @@ def summary(conn: psycopg.Connection, ids: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m phaseline.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="", help="libpq DSN of the server (default: PG* variables)")
     parser.add_argument("--dbname", default="phaseline_demo", help="scratch database to (re)create")
     args = parser.parse_args(argv)

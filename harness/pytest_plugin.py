@@ -14,6 +14,7 @@ the script raises an error.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import re
 from pathlib import Path
@@ -31,7 +32,7 @@ SERVER = dict(
     password=os.environ.get("PGPASSWORD") or None,
 )
 TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
-HELPERS_SQL = Path(__file__).resolve().parent.parent / "tests" / "support" / "helpers.sql"
+HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "helpers.sql"))
 
 
 def conninfo(dbname: str, **extra) -> str:

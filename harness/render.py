@@ -10,6 +10,7 @@ bytes, so the sha256 in the ledger means something.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import re
 import tomllib
 from dataclasses import dataclass
@@ -17,7 +18,10 @@ from pathlib import Path
 
 import jinja2
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# The SQL ships inside the package (phaseline.sql); in a checkout the editable
+# install maps that package to sql/. Jinja2 loads from a directory, and an
+# installed (unzipped) package is one.
+SQL_DIR = Path(str(importlib.resources.files("phaseline.sql")))
 KINDS = ("once", "repeatable")  # applied in this order: Flyway's versioned, then repeatable
 
 # What a rendered file must never contain: a placeholder or tag that survived

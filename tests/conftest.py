@@ -1,4 +1,4 @@
-"""Fixtures shared by the Python tests (the deployed per-test clone comes from harness.pytest_plugin)."""
+"""Fixtures shared by the Python tests (the deployed per-test clone comes from phaseline.pytest_plugin)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from harness.pytest_plugin import TEST_DB, conninfo
+from phaseline.pytest_plugin import TEST_DB, conninfo
 
 
 @pytest.fixture

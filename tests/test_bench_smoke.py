@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.pytest_plugin import TEST_DB, conninfo
+from phaseline.pytest_plugin import TEST_DB, conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPARISONS = ["1", "1b", "2a", "2b", "3a", "3b", "4", "5a", "5b", "5c", "6", "7a", "7b"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from harness import demo
-from harness.pytest_plugin import TEST_DB, conninfo
+from phaseline import demo
+from phaseline.pytest_plugin import TEST_DB, conninfo
 
 
 def test_demo_runs_twice_and_prints_the_seed_example(capsys):

@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness import DeployError, RenderError, deploy, render_all, status
-from harness.render import SQL_DIR
+from phaseline import DeployError, RenderError, deploy, render_all, status
+from phaseline.render import SQL_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER = "phaseline_deploy.ledger"
@@ -48,7 +48,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "harness", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "phaseline", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
 
 
@@ -221,7 +221,7 @@ def test_render_is_deterministic():
     outs = []
     for seed in ("1", "2"):
         proc = subprocess.run(
-            [sys.executable, "-m", "harness", "render"], cwd=ROOT, capture_output=True, timeout=60,
+            [sys.executable, "-m", "phaseline", "render"], cwd=ROOT, capture_output=True, timeout=60,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         assert proc.returncode == 0, proc.stderr

@@ -1,6 +1,6 @@
-"""migrate-legacy end to end: a generated legacy database (harness.legacy_fixture)
+"""migrate-legacy end to end: a generated legacy database (phaseline.legacy_fixture)
 beside a deployed phaseline, through expand, backfill, verify and contract
-(harness.migrate). Each test works in its own scratch database (the plugin's
+(phaseline.migrate). Each test works in its own scratch database (the plugin's
 per-test clone; the resume test makes a second one).
 
 Covers: a small legacy database migrates and verifies, and the engine then
@@ -17,9 +17,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from harness.legacy_fixture import create_fixture
-from harness.migrate import ContractRefused, backfill, contract, expand, verify
-from harness.pytest_plugin import TEST_DB, conninfo
+from phaseline.legacy_fixture import create_fixture
+from phaseline.migrate import ContractRefused, backfill, contract, expand, verify
+from phaseline.pytest_plugin import TEST_DB, conninfo
 
 SCALE = 1500  # sample records: 10 masters of 3 versions, ~150 records each
 BATCH = 250

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.render import quote_ident
-from harness.sqlsplit import split_statements
+from phaseline.render import quote_ident
+from phaseline.sqlsplit import split_statements
 
 
 @pytest.mark.parametrize(

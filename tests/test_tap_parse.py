@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.pytest_plugin import parse_tap
+from phaseline.pytest_plugin import parse_tap
 
 
 def test_failures_carry_their_diagnostics():

@@ -1,0 +1,1 @@
+"""The SQL of phaseline, shipped as package data (read through importlib.resources)."""
