@@ -57,6 +57,30 @@ BEGIN
 END
 $fn$;
 
+-- An API call's actor, scoped to the call. A function-level
+-- `SET phaseline.actor TO ''` would do this for free, but PostgreSQL 15
+-- lets only a superuser (or a GRANT SET ON PARAMETER, which only a
+-- superuser can give) attach a custom parameter to a function, and phaseline
+-- deploys without one. So each mutating API function brackets its body:
+--     v_outer := _enter(p_actor);  ...  PERFORM _leave(v_outer);
+-- _enter checks and sets the actor and returns the caller's value; _leave
+-- puts it back on the way out. An error needs no _leave: the aborted
+-- (sub)transaction rolls the set_config back with everything else.
+CREATE OR REPLACE FUNCTION {{ schema }}._enter(p_actor integer) RETURNS text
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text := coalesce(current_setting('phaseline.actor', true), '');
+BEGIN
+    PERFORM {{ schema }}._set_actor(p_actor);
+    RETURN v_outer;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._leave(p_outer text) RETURNS void
+LANGUAGE sql SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT set_config('phaseline.actor', coalesce(p_outer, ''), true);
+$fn$;
+
 -- The migration's escape hatch (phaseline migrate-legacy backfill): with
 -- SET LOCAL phaseline.backfill = 'on', historical rows go in as they were
 -- (numbers, statuses, reviewers, decisions) and the workflow triggers stand

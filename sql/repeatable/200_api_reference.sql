@@ -2,8 +2,9 @@
 -- Every API function is SECURITY DEFINER: callers hold no rights on the
 -- tables, so the function acts with its owner's, after checking the actor.
 -- search_path is pinned so no caller-created object can shadow ours, and
--- phaseline.actor is scoped to the call (SET ... TO ''): the actor one call
--- sets must not linger and be credited with the caller's later direct writes.
+-- the actor is scoped to the call (_enter ... _leave, see 100_helpers.sql):
+-- the actor one call sets must not linger and be credited with the caller's
+-- later direct writes.
 
 CREATE OR REPLACE FUNCTION {{ schema }}._require_admin(p_actor integer, p_what text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
@@ -21,8 +22,9 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_user(
     p_email text, p_display_name text, p_role text, p_actor integer DEFAULT NULL
 ) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_id integer;
 BEGIN
     IF p_role IS NULL OR NOT p_role = ANY (enum_range(NULL::{{ schema }}.user_role)::text[]) THEN
@@ -68,6 +70,7 @@ BEGIN
         END IF;
     END IF;
     v_id := nextval(pg_get_serial_sequence({{ (schema_name ~ '.users') | literal }}, 'user_id'));
+    v_outer := coalesce(current_setting('phaseline.actor', true), '');
     IF p_actor IS NOT NULL THEN
         PERFORM {{ schema }}._set_actor(p_actor);
         PERFORM {{ schema }}._require_admin(p_actor, 'create users');
@@ -77,14 +80,17 @@ BEGIN
     INSERT INTO {{ schema }}.users (user_id, email, display_name, role)
     OVERRIDING SYSTEM VALUE
     VALUES (v_id, btrim(p_email), btrim(p_display_name), p_role::{{ schema }}.user_role);
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.set_user_active(p_user integer, p_active boolean, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'activate or deactivate users');
     IF p_user = p_actor AND NOT p_active THEN
         RAISE EXCEPTION USING
@@ -98,17 +104,19 @@ BEGIN
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_user',
             MESSAGE = format('user %s does not exist', p_user);
     END IF;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_cycle(
     p_name text, p_period_start date, p_period_end date, p_actor integer
 ) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_id uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'create test cycles');
     IF coalesce(btrim(p_name), '') = '' OR p_period_start IS NULL OR p_period_end IS NULL OR p_period_end < p_period_start THEN
         RAISE EXCEPTION USING
@@ -125,17 +133,19 @@ BEGIN
     INSERT INTO {{ schema }}.test_cycles (name, period_start, period_end, created_by)
     VALUES (btrim(p_name), p_period_start, p_period_end, p_actor)
     RETURNING cycle_id INTO v_id;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.create_report(p_name text, p_owner integer, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_owner {{ schema }}.users;
     v_id    uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'create reports');
     IF coalesce(btrim(p_name), '') = '' THEN
         RAISE EXCEPTION USING
@@ -164,17 +174,19 @@ BEGIN
     INSERT INTO {{ schema }}.reports (name, owner_user_id, created_by)
     VALUES (btrim(p_name), p_owner, p_actor)
     RETURNING report_id INTO v_id;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
 
 -- Puts a report in scope of a cycle with its tester; assigning again changes the tester.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.assign_report(p_cycle uuid, p_report uuid, p_tester integer, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_tester {{ schema }}.users;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'assign reports');
     IF NOT EXISTS (SELECT FROM {{ schema }}.test_cycles WHERE cycle_id = p_cycle) THEN
         RAISE EXCEPTION USING
@@ -204,6 +216,7 @@ BEGIN
     ON CONFLICT (cycle_id, report_id) DO UPDATE
         SET tester_user_id = EXCLUDED.tester_user_id, assigned_by = EXCLUDED.assigned_by, assigned_at = now()
         WHERE cycle_reports.tester_user_id IS DISTINCT FROM EXCLUDED.tester_user_id;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 

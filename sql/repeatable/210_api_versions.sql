@@ -47,39 +47,50 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.submit_version(p_version_id uuid, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._set_version_status(p_version_id, 'pending_approval', NULL);
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.withdraw_version(p_version_id uuid, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._set_version_status(p_version_id, 'draft', NULL);
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 -- Returns the id of the approved_artifacts row the approval wrote.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.approve_version(p_version_id uuid, p_actor integer, p_note text DEFAULT NULL) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_artifact uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._set_version_status(p_version_id, 'approved', p_note);
     SELECT id INTO STRICT v_artifact FROM {{ schema }}.approved_artifacts WHERE reference_id = p_version_id;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_artifact;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.reject_version(p_version_id uuid, p_actor integer, p_note text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._set_version_status(p_version_id, 'rejected', p_note);
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
@@ -90,7 +101,7 @@ RETURNS TABLE (
     parent_version_id uuid, created_at timestamptz, created_by integer, submitted_at timestamptz,
     submitted_by integer, reviewed_at timestamptz, reviewed_by integer, review_note text
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
 {%- for e in versioned %}
     IF EXISTS (SELECT FROM {{ schema }}.{{ e.table }} WHERE {{ schema }}.{{ e.table }}.id = p_version_id) THEN
@@ -122,7 +133,7 @@ COMMENT ON VIEW {{ api_schema }}.current_artifacts IS 'The approved version of e
 CREATE OR REPLACE FUNCTION {{ api_schema }}.approved_artifact(
     p_cycle uuid, p_report uuid, p_artifact_type text, p_artifact_key text DEFAULT NULL
 ) RETURNS SETOF {{ api_schema }}.current_artifacts
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     IF p_artifact_type IS NULL OR p_artifact_type NOT IN ({% for e in versioned %}{{ e.artifact_type | literal }}{{ ", " if not loop.last }}{% endfor %}) THEN
         RAISE EXCEPTION USING
@@ -148,7 +159,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.audit_trail(p_row_id uuid)
 RETURNS TABLE (at timestamptz, actor integer, action text, table_name text, row_id text, old_row jsonb, new_row jsonb, audit_id bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
     SELECT l.at, l.actor, l.action, l.table_name, l.row_id, l.old_row, l.new_row, l.id
       FROM {{ schema }}.audit_log l
      WHERE l.row_id = p_row_id::text

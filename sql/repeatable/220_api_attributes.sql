@@ -3,11 +3,12 @@
 CREATE OR REPLACE FUNCTION {{ api_schema }}.propose_report_attribute(
     p_cycle uuid, p_report uuid, p_attribute_name text, p_definition jsonb, p_actor integer
 ) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_id uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     IF coalesce(btrim(p_attribute_name), '') = '' OR jsonb_typeof(p_definition) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING
@@ -18,15 +19,18 @@ BEGIN
     INSERT INTO {{ schema }}.report_attributes (cycle_id, report_id, attribute_name, definition)
     VALUES (p_cycle, p_report, p_attribute_name, p_definition)
     RETURNING id INTO v_id;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
 
 -- Replace the definition of a draft attribute version.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.update_report_attribute(p_version_id uuid, p_definition jsonb, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     IF jsonb_typeof(p_definition) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'attribute_shape',
@@ -39,6 +43,7 @@ BEGIN
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
             MESSAGE = format('report attribute version %s does not exist', p_version_id);
     END IF;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 

@@ -103,12 +103,13 @@ $fn$;
 -- A new draft version; the approved and modified decisions of the latest
 -- closed version (its parent, whatever its outcome) are carried into it.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_id     uuid;
     v_parent uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     INSERT INTO {{ schema }}.sample_selection_versions (cycle_id, report_id)
     VALUES (p_cycle, p_report)
@@ -116,17 +117,20 @@ BEGIN
     IF v_parent IS NOT NULL THEN
         PERFORM {{ schema }}._carry_forward(v_parent, v_id, p_actor);
     END IF;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p_to_version uuid, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_to   {{ schema }}.sample_selection_versions;
     v_from {{ schema }}.sample_selection_versions;
+    v_count integer;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     v_to := {{ schema }}._lock_sample_version(p_to_version, true);
     -- p_from is read without a lock: only decisions of closed versions are
     -- carried meaningfully, and those never change again.
@@ -148,19 +152,22 @@ BEGIN
                             v_from.version_number, v_from.cycle_id, v_from.report_id,
                             v_to.version_number, v_to.cycle_id, v_to.report_id);
     END IF;
-    RETURN {{ schema }}._carry_forward(p_from_version, p_to_version, p_actor);
+    v_count := {{ schema }}._carry_forward(p_from_version, p_to_version, p_actor);
+    PERFORM {{ schema }}._leave(v_outer);
+    RETURN v_count;
 END
 $fn$;
 
 -- p_samples: [{"sample_key": "...", "data": {...}}, ...]; p_source: tester, llm or manual.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_samples jsonb, p_source text, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_version {{ schema }}.sample_selection_versions;
     v_bad     text;
     v_count   integer;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
@@ -204,6 +211,7 @@ BEGIN
     SELECT p_version, s.sample_key, coalesce(s.data, '{}'), p_source::{{ schema }}.recommendation_source, p_actor
       FROM jsonb_to_recordset(p_samples) AS s(sample_key text, data jsonb);
     GET DIAGNOSTICS v_count = ROW_COUNT;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END
 $fn$;
@@ -212,13 +220,14 @@ $fn$;
 -- "data" comes with, and only with, "modified": it replaces the sample's data
 -- (the recommended data stays in the audit trail).
 CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_decisions jsonb, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_version {{ schema }}.sample_selection_versions;
     v_bad     text;
     v_count   integer;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
         'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
     SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
@@ -280,6 +289,7 @@ BEGIN
       FROM jsonb_to_recordset(p_decisions) AS s(sample_key text, status text, note text, data jsonb)
      WHERE d.version_id = p_version AND d.sample_key = s.sample_key;
     GET DIAGNOSTICS v_count = ROW_COUNT;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END
 $fn$;
@@ -305,7 +315,7 @@ RETURNS TABLE (
     recommendation_source text, recommended_by integer, decision_status text, decided_by integer,
     decided_at timestamptz, decision_note text, sample_data jsonb
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     RETURN QUERY
     WITH RECURSIVE chain AS (

@@ -16,11 +16,12 @@ $fn$;
 
 -- A new draft version, in progress, its data copied from the latest version.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_phase(p_cycle uuid, p_report uuid, p_phase text, p_actor integer) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_id uuid;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_phase(p_phase);
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     -- phase_data NULL: the contract trigger copies the parent's data, read
@@ -28,6 +29,7 @@ BEGIN
     INSERT INTO {{ schema }}.workflow_phase_data (cycle_id, report_id, phase_name, phase_status, phase_data, started_at)
     VALUES (p_cycle, p_report, p_phase, 'in_progress', NULL, now())
     RETURNING id INTO v_id;
+    PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
 $fn$;
@@ -37,9 +39,11 @@ $fn$;
 -- whole payload means, and it is idempotent; p_merge => true applies a
 -- top-level JSON merge patch (keys given replace, keys given as null are removed).
 CREATE OR REPLACE FUNCTION {{ api_schema }}.save_phase_data(p_version uuid, p_data jsonb, p_actor integer, p_merge boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     IF jsonb_typeof(p_data) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_data_shape',
@@ -57,15 +61,17 @@ BEGIN
             MESSAGE = format('phase data version %s does not exist', p_version),
             HINT = 'Start one with phaseline_api.start_phase.';
     END IF;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ api_schema }}.complete_phase(p_version uuid, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_row {{ schema }}.workflow_phase_data;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     SELECT * INTO v_row FROM {{ schema }}.workflow_phase_data WHERE id = p_version FOR UPDATE;
     IF v_row.id IS NULL THEN
         RAISE EXCEPTION USING
@@ -82,16 +88,18 @@ BEGIN
     UPDATE {{ schema }}.workflow_phase_data
        SET phase_status = 'completed', completed_at = now(), started_at = coalesce(started_at, now())
      WHERE id = p_version;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 -- Add a phase, or change the ordinal and contract of one: no DDL needed.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.register_phase(p_phase text, p_ordinal integer, p_contract jsonb, p_actor integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
+    v_outer text;
     v_taken text;
 BEGIN
-    PERFORM {{ schema }}._set_actor(p_actor);
+    v_outer := {{ schema }}._enter(p_actor);
     PERFORM {{ schema }}._require_admin(p_actor, 'register phases');
     IF p_phase IS NULL OR p_phase !~ '^[a-z][a-z0-9_]{0,62}$' OR p_ordinal IS NULL OR p_ordinal < 1 THEN
         RAISE EXCEPTION USING
@@ -111,6 +119,7 @@ BEGIN
     INSERT INTO {{ schema }}.workflow_phases (phase_name, ordinal, display_name, data_contract)
     VALUES (p_phase, p_ordinal, initcap(replace(p_phase, '_', ' ')), coalesce(p_contract, '{}'))
     ON CONFLICT (phase_name) DO UPDATE SET ordinal = EXCLUDED.ordinal, data_contract = EXCLUDED.data_contract;
+    PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
@@ -123,7 +132,7 @@ RETURNS TABLE (
     latest_version_id uuid, latest_version_number integer, latest_version_status text,
     approved_version_id uuid, approved_version_number integer, started_at timestamptz, completed_at timestamptz
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     RETURN QUERY
@@ -143,7 +152,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ api_schema }}.approved_phase_data(p_cycle uuid, p_phase text DEFAULT NULL)
 RETURNS TABLE (report_id uuid, phase_name text, version_id uuid, version_number integer, phase_data jsonb,
                approved_at timestamptz, approved_by integer)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp SET phaseline.actor TO '' AS $fn$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
     SELECT d.report_id, d.phase_name, d.id, d.version_number, d.phase_data, d.reviewed_at, d.reviewed_by
       FROM {{ schema }}.workflow_phase_data d
      WHERE d.cycle_id = p_cycle AND d.version_status = 'approved'
