@@ -1,4 +1,4 @@
-{% import 'include/versioning.sql' as v with context %}
+{% import 'include/shapes.sql' as v with context %}
 -- Report attributes: the first versioned entity. The versioning columns,
 -- indexes and triggers come from include/versioning.sql.
 {% set e = entity('report_attribute') %}

@@ -1,4 +1,4 @@
-{% import 'include/versioning.sql' as v with context %}
+{% import 'include/shapes.sql' as v with context %}
 -- One catalog of phases and one table for all phase data: a new phase is a
 -- row in workflow_phases, not a migration. Each phase's data contract is a
 -- small JSON-Schema subset checked by _phase_contract_problems().

@@ -1,4 +1,4 @@
-{% import 'include/versioning.sql' as v with context %}
+{% import 'include/shapes.sql' as v with context %}
 -- Decision-based sample selection: a version of a report's sample selection
 -- holds one decision row per sample, with who recommended it, what the
 -- report owner decided, and the decision it was carried from.
