@@ -1,15 +1,25 @@
-"""pytest plugin: a deployed phaseline database per test, and pgTAP files as test items.
+"""pytest plugin and test kit: a deployed phaseline database per test, and pgTAP files as test items.
 
-The server comes from the standard libpq variables (PGHOST, PGPORT, PGUSER,
-PGPASSWORD), defaulting to 127.0.0.1:5432 as postgres. A template database is
-built once per session with pytest-postgresql's noproc factory: phaseline
-deployed by the harness, pgTAP (and plpgsql_check when the server has it)
-installed. Every test gets a fresh clone of it.
+Registered through the ``pytest11`` entry point, so any project that installs
+phaseline gets it with no ``-p`` flag. What it gives a test session:
 
-Each tests/pgtap/*.sql file is one test item: it runs on its own connection
-in its own clone, its TAP output is parsed, and the item fails with the
-`not ok` lines and their diagnostics, when the plan does not match, or when
-the script raises an error.
+- a template database with phaseline deployed, pgTAP (and plpgsql_check when
+  the server has it) installed and the ``test.*`` helpers loaded; then the
+  ``pytest_phaseline_load_template(dsn)`` hook runs, so a downstream project
+  loads its own SQL (tables, functions) into the template after phaseline;
+- per-test clones of it: ``phaseline_db`` (a connection), ``phaseline_dsn``;
+- ``scratch_dsn`` (an empty database owned by the deploy role), ``world``
+  (``test.world()`` committed), ``app_dsn`` (a login role granted the
+  application role, as applications connect);
+- every ``pgtap/*.sql`` file under the test paths as one test item.
+
+Phaseline is deployed the way a DBA on a managed service does it: as a
+plain login role that owns the database (``<test db>_owner``, no superuser,
+no CREATEROLE; the group roles exist beforehand). The server comes from the
+libpq variables (phaseline.pgconn); PHASELINE_TEST_DB names the template
+(default phaseline_test) so that parallel runs on one server stay apart.
+Set PHASELINE_TEST_OWNER to an existing role to deploy as it, or to an empty
+string to deploy as the connecting user.
 """
 
 from __future__ import annotations
@@ -17,35 +27,58 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
-from pytest_postgresql import factories
+from psycopg import sql
 
 from .deploy import deploy
+from .pgconn import conninfo, server_params
+from .render import build_context
 
-SERVER = dict(
-    host=os.environ.get("PGHOST") or "127.0.0.1",
-    port=int(os.environ.get("PGPORT") or 5432),
-    user=os.environ.get("PGUSER") or "postgres",
-    password=os.environ.get("PGPASSWORD") or None,
-)
+try:  # the kit needs pytest-postgresql; without it (no [test] extra) the plugin stays out of the way
+    from pytest_postgresql import factories
+except ImportError:  # pragma: no cover - exercised only in environments without the extra
+    factories = None
+
+SERVER = server_params()
 TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
+DEPLOY_OWNER = os.environ.get("PHASELINE_TEST_OWNER", f"{TEST_DB}_owner")
 HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "helpers.sql"))
+_CONFIG: list[pytest.Config] = []  # the running session's config, for the template loader's hook call
 
 
-def conninfo(dbname: str, **extra) -> str:
-    """A libpq conninfo string for dbname on the test server."""
-    params = {**SERVER, "dbname": dbname, **extra}
-    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+class PhaselineHookspecs:
+    @pytest.hookspec
+    def pytest_phaseline_load_template(self, dsn: str) -> None:
+        """Load the project's own SQL into the template, after phaseline is deployed.
+
+        ``dsn`` connects to the template as the role that deployed phaseline
+        (the database owner). Every test's clone has what this loads.
+        """
+
+
+def pytest_addhooks(pluginmanager) -> None:
+    pluginmanager.add_hookspecs(PhaselineHookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(conninfo("postgres", connect_timeout=5), autocommit=True)
 
 
 def _server_problem() -> str | None:
     """Why the suite cannot run on this server, or None."""
     where = f"{SERVER['host']}:{SERVER['port']} as {SERVER['user']}"
+    if factories is None:
+        return "phaseline's test kit needs pytest-postgresql: pip install 'phaseline[test]'"
     try:
-        with psycopg.connect(conninfo("postgres", connect_timeout=5)) as conn:
+        with _admin() as conn:
             major = conn.info.server_version // 10000
             has = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions WHERE name IN ('pgtap')")}
     except psycopg.OperationalError as exc:
@@ -57,9 +90,24 @@ def _server_problem() -> str | None:
     if "pgtap" not in has:
         return (
             f"pgTAP is not installed on the PostgreSQL {major} server at {where}.\n"
-            f"Install it on the server (Debian: apt-get install postgresql-{major}-pgtap), then rerun."
+            f"Install it on the server (Debian: apt-get install postgresql-{major}-pgtap, "
+            "or run `make install` as root), then rerun."
         )
     return None
+
+
+def _ensure_roles() -> None:
+    """The deploy owner (a plain login role) and the group roles, created as a DBA would beforehand."""
+    ctx = build_context()
+    with _admin() as conn:
+        if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+            return  # not a superuser: deploy as the connecting user, who must be able to create databases
+        for role, login in ((DEPLOY_OWNER, True), (ctx["app_role_name"], False), (ctx["readonly_role_name"], False)):
+            if role and not conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                try:
+                    conn.execute(sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(role)))
+                except psycopg.errors.DuplicateObject:
+                    pass  # a parallel session created it first
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -68,35 +116,91 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problem = _server_problem()
     if problem:
         pytest.exit(problem, returncode=3)
+    _ensure_roles()
+
+
+def owner_conninfo(dbname: str) -> str:
+    """conninfo of dbname as the role that deploys (and owns) phaseline."""
+    return conninfo(dbname, user=DEPLOY_OWNER) if DEPLOY_OWNER else conninfo(dbname)
 
 
 def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
-    """pytest-postgresql loader: deploy phaseline and the test extensions into the template."""
-    dsn = psycopg.conninfo.make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password)
-    deploy(dsn, log=lambda *_: None)
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    """pytest-postgresql loader: hand the template to the deploy owner, deploy, add the test kit."""
+    admin = psycopg.conninfo.make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if DEPLOY_OWNER:
+            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(dbname), sql.Identifier(DEPLOY_OWNER)))
+            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(DEPLOY_OWNER)))
+        # Test-only extensions: a superuser installs them, as a DBA would.
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
         if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[0]:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+    owner = owner_conninfo(dbname)
+    deploy(owner, log=lambda *_: None)
+    with psycopg.connect(owner, autocommit=True) as conn:
         conn.execute(HELPERS_SQL.read_bytes())
+    if _CONFIG:
+        _CONFIG[0].hook.pytest_phaseline_load_template(dsn=owner)
 
 
-phaseline_server = factories.postgresql_noproc(
-    host=SERVER["host"],
-    port=SERVER["port"],
-    user=SERVER["user"],
-    password=SERVER["password"],
-    dbname=TEST_DB,
-    load=[load_template],
-)
-# A connection (autocommit off) to a fresh clone of the deployed template.
-phaseline_db = factories.postgresql("phaseline_server")
+if factories is not None:
+    phaseline_server = factories.postgresql_noproc(
+        host=SERVER["host"],
+        port=int(SERVER["port"]),
+        user=SERVER["user"],
+        password=SERVER.get("password"),
+        dbname=TEST_DB,
+        load=[load_template],
+    )
+    # A connection (autocommit off) to a fresh clone of the deployed template.
+    phaseline_db = factories.postgresql("phaseline_server")
 
 
 @pytest.fixture
 def phaseline_dsn(phaseline_db) -> str:
-    """conninfo of this test's database, for tests that open several connections."""
+    """conninfo of this test's database (as the test server's user), for tests that open several connections."""
     return conninfo(phaseline_db.info.dbname)
+
+
+@pytest.fixture
+def scratch_dsn() -> str:
+    """conninfo of a new, empty database owned by the deploy role, as that role; dropped afterwards."""
+    name = f"{TEST_DB}_scratch_{uuid.uuid4().hex[:10]}"
+    with _admin() as admin:
+        owner = sql.SQL(" OWNER {}").format(sql.Identifier(DEPLOY_OWNER)) if DEPLOY_OWNER else sql.SQL("")
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)) + owner)
+    try:
+        yield owner_conninfo(name)
+    finally:
+        with _admin() as admin:
+            # FORCE: a thread of a failed test may still hold a connection
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def world(phaseline_dsn) -> dict:
+    """test.world() committed, so that every connection of the test sees it."""
+    with psycopg.connect(phaseline_dsn, autocommit=True) as conn:
+        cur = conn.execute("SELECT * FROM test.world()")
+        names = [c.name for c in cur.description]
+        return dict(zip(names, cur.fetchone()))
+
+
+@pytest.fixture
+def app_dsn(phaseline_db) -> str:
+    """conninfo of this test's database as a fresh login role granted the application role."""
+    role = f"{TEST_DB}_app_{uuid.uuid4().hex[:8]}"
+    app_role = build_context()["app_role_name"]
+    with _admin() as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(role), sql.Identifier(app_role)))
+    try:
+        yield conninfo(phaseline_db.info.dbname, user=role)
+    finally:
+        with _admin() as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
+            )
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 # --- pgTAP files as items ---------------------------------------------------
