@@ -1,6 +1,8 @@
-"""phaseline harness: render the SQL of sql/, deploy it with a ledger, run the tests."""
+"""phaseline: render the SQL of phaseline.sql, deploy it with a ledger, validate it, test it."""
 
-from .deploy import DeployError, deploy, status
-from .render import RenderError, render_all
+from .deploy import DeployError, LockError, RefusedError, deploy, status, validate
+from .render import Build, RenderError, render_all
+from .version import RELEASE as __version__
 
-__all__ = ["DeployError", "RenderError", "deploy", "render_all", "status"]
+__all__ = ["Build", "DeployError", "LockError", "RefusedError", "RenderError", "__version__", "deploy", "render_all",
+           "status", "validate"]

@@ -13,10 +13,11 @@ import hashlib
 import importlib.resources
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 # The SQL ships inside the package (phaseline.sql); in a checkout the editable
 # install maps that package to sql/. Jinja2 loads from a directory, and an
@@ -73,6 +74,9 @@ class SqlFile:
     kind: str  # "once" or "repeatable"
     name: str  # path relative to sql/, e.g. "once/010_reference.sql"
     text: str  # rendered SQL
+    # sha256 of the template's source and of each include it renders, by name:
+    # the ledger keeps them so a drifted run-once file names what changed.
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def sha256(self) -> str:
@@ -154,13 +158,55 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
     return files
 
 
-def render_all(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> list[SqlFile]:
-    ctx = build_context(overrides, sql_dir)
-    env = _environment(sql_dir)
-    rendered = []
-    for kind, name in sql_files(sql_dir):
+def template_sources(env: jinja2.Environment, name: str) -> dict[str, str]:
+    """sha256 of the source of a template and of every template it imports or includes, transitively."""
+    seen: dict[str, str] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        source = env.loader.get_source(env, current)[0]
+        seen[current] = hashlib.sha256(source.encode()).hexdigest()
+        todo.extend(n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n)
+    return dict(sorted(seen.items()))
+
+
+@dataclass
+class Build:
+    """One command's build context: the TOML, the variables, the Jinja environment, the rendered files.
+
+    Made once per command (``Build.load``) and passed to deploy, status,
+    validate, render, the migration and the test kit, so nothing re-reads
+    the TOML or renders twice.
+    """
+
+    sql_dir: Path
+    overrides: dict[str, str]
+    ctx: dict
+    env: jinja2.Environment
+    _files: list[SqlFile] | None = None
+
+    @classmethod
+    def load(cls, overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> "Build":
+        overrides = dict(overrides or {})
+        return cls(sql_dir=sql_dir, overrides=overrides, ctx=build_context(overrides, sql_dir), env=_environment(sql_dir))
+
+    @property
+    def vars(self) -> dict[str, str]:
+        """Every [vars] value as rendered (defaults with the overrides applied), raw names."""
+        return {k[: -len("_name")]: v for k, v in self.ctx.items() if k.endswith("_name") and isinstance(v, str)
+                and k[: -len("_name")] in self.ctx}
+
+    @property
+    def files(self) -> list[SqlFile]:
+        if self._files is None:
+            self._files = [self.render(kind, name) for kind, name in sql_files(self.sql_dir)]
+        return self._files
+
+    def render(self, kind: str, name: str) -> SqlFile:
         try:
-            text = env.get_template(name).render(ctx)
+            text = self.env.get_template(name).render(self.ctx)
         except jinja2.UndefinedError as exc:
             raise RenderError(f"{name}: {exc.message}") from None
         except jinja2.TemplateSyntaxError as exc:
@@ -169,5 +215,8 @@ def render_all(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR)
         if leftover:
             line = text.count("\n", 0, leftover.start()) + 1
             raise RenderError(f"{name}:{line}: placeholder left unrendered: {leftover.group()!r}")
-        rendered.append(SqlFile(kind=kind, name=name, text=text))
-    return rendered
+        return SqlFile(kind=kind, name=name, text=text, sources=template_sources(self.env, name))
+
+
+def render_all(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> list[SqlFile]:
+    return Build.load(overrides, sql_dir).files

@@ -121,7 +121,7 @@ def test_a_changed_run_once_file_is_drift_and_nothing_is_applied(scratch_dsn, tm
 
     cli = run_cli("--db", scratch_dsn, "validate")
     assert cli.returncode == 1, cli.stdout + cli.stderr
-    assert re.search(r"^drift\s+once/010_reference\.sql", cli.stdout, re.M), cli.stdout
+    assert re.search(r"^file once/010_reference\.sql: drifted", cli.stdout, re.M), cli.stdout
 
 
 def test_two_concurrent_deploys_apply_each_file_exactly_once(scratch_dsn):
@@ -234,7 +234,7 @@ def test_an_unknown_variable_override_is_refused():
     with pytest.raises(RenderError, match="unknown variable 'no_such_var'"):
         render_all({"no_such_var": "x"})
     cli = run_cli("--var", "no_such_var=x", "render")
-    assert cli.returncode == 1
+    assert cli.returncode == 2  # bad usage
     assert "no_such_var" in cli.stderr and cli.stdout == ""
 
 
