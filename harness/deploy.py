@@ -91,8 +91,11 @@ def ensure_ledger(conn: psycopg.Connection, ledger_schema: str) -> None:
     """Create or upgrade the ledger schema (idempotent; the shape 0.1.0 made is upgraded in place)."""
     s = sql.Identifier(ledger_schema)
     with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
-        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(s))
+        # IF NOT EXISTS still needs CREATE on the database: ask first, so a role
+        # that owns the schemas but not the database can redeploy.
+        if conn.execute("SELECT FROM pg_namespace WHERE nspname = %s", (ledger_schema,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(s))
+            conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(s))
         conn.execute(
             sql.SQL(
                 """
@@ -414,7 +417,7 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, opts: O
                     locking = _LOCKING.match(_strip_leading_comments(statement)) if f.kind == "repeatable" else None
                     sha = _statement_sha(statement) if locking else None
                     if locking and not opts.repair and item.action == "reapply":
-                        seen = conn.execute(sql.SQL("SELECT FROM {} WHERE sha256 = %s").format(statements_table), (sha,)).fetchone()
+                        seen = conn.execute(sql.SQL("SELECT FROM {} WHERE sha256 = %s").format(statements_table), (sha,)).fetchone() is not None
                         if seen and _object_present(conn, locking):
                             skipped += 1
                             continue

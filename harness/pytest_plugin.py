@@ -103,7 +103,7 @@ def _ensure_roles() -> None:
         if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             return  # not a superuser: deploy as the connecting user, who must be able to create databases
         for role, login in ((DEPLOY_OWNER, True), (ctx["app_role_name"], False), (ctx["readonly_role_name"], False)):
-            if role and not conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+            if role and conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
                 try:
                     conn.execute(sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(role)))
                 except psycopg.errors.DuplicateObject:
