@@ -7,9 +7,22 @@ DATABASE_URL ?=
 DB_ARG := $(if $(DATABASE_URL),--db "$(DATABASE_URL)")
 SCALE  ?= default
 
-.PHONY: install test deploy render status validate demo bench migrate-legacy clean
+.PHONY: install server-extensions test deploy render status validate demo bench migrate-legacy clean
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed server-extensions
+
+# What the suite needs on the local server: pgTAP and plpgsql_check (tests),
+# periods (one benchmark comparison), for the server's major version. As root
+# on Debian or Ubuntu they are installed; otherwise the command is printed.
+SERVER_PKGS := pgtap plpgsql-check periods
+server-extensions:
+	@major=$$(PGHOST=$${PGHOST:-127.0.0.1} PGUSER=$${PGUSER:-postgres} psql -XAtc "SELECT current_setting('server_version_num')::int / 10000" postgres 2>/dev/null); \
+	if [ -z "$$major" ]; then echo "install: no PostgreSQL server reachable; skipping pgTAP and plpgsql_check (see README)"; exit 0; fi; \
+	missing=""; for p in $(SERVER_PKGS); do dpkg -s "postgresql-$$major-$$p" >/dev/null 2>&1 || missing="$$missing postgresql-$$major-$$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "install: installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "install: the server lacks$$missing; as root run: apt-get install$$missing"; fi
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

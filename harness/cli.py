@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeployError as exc:
         print(f"phaseline {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except psycopg.Error as exc:  # outside a file's apply (the ledger, a check): still one line, no traceback
+        print(f"phaseline {args.command}: {exc.sqlstate} {str(exc).strip()}", file=sys.stderr)
+        return EXIT_SQL
     except RenderError as exc:
         print(f"phaseline {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
