@@ -515,7 +515,7 @@ def pending_sql(conninfo: str = "", *, build: Build) -> str:
 
 
 _CREATED = re.compile(
-    r"^\s*CREATE\s+(?:UNIQUE\s+)?(?P<what>TABLE|TYPE|SCHEMA|INDEX)\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>[^\s(]+)", re.I
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?(?P<what>TABLE|TYPE|SCHEMA|INDEX)\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>[^\s(;]+)", re.I
 )
 
 

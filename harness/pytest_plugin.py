@@ -24,6 +24,7 @@ string to deploy as the connecting user.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 import re
@@ -36,7 +37,7 @@ from psycopg import sql
 
 from .deploy import deploy
 from .pgconn import conninfo, server_params
-from .render import build_context
+from .render import Build
 
 try:  # the kit needs pytest-postgresql; without it (no [test] extra) the plugin stays out of the way
     from pytest_postgresql import factories
@@ -48,6 +49,12 @@ TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
 DEPLOY_OWNER = os.environ.get("PHASELINE_TEST_OWNER", f"{TEST_DB}_owner")
 HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "helpers.sql"))
 _CONFIG: list[pytest.Config] = []  # the running session's config, for the template loader's hook call
+
+
+@functools.cache
+def build() -> Build:
+    """The session's one build context: the TOML read and the SQL rendered once."""
+    return Build.load()
 
 
 class PhaselineHookspecs:
@@ -98,7 +105,7 @@ def _server_problem() -> str | None:
 
 def _ensure_roles() -> None:
     """The deploy owner (a plain login role) and the group roles, created as a DBA would beforehand."""
-    ctx = build_context()
+    ctx = build().ctx
     with _admin() as conn:
         if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             return  # not a superuser: deploy as the connecting user, who must be able to create databases
@@ -136,7 +143,7 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
         if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[0]:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     owner = owner_conninfo(dbname)
-    deploy(owner, log=lambda *_: None)
+    deploy(owner, build=build(), log=lambda *_: None)
     with psycopg.connect(owner, autocommit=True) as conn:
         conn.execute(HELPERS_SQL.read_bytes())
     if _CONFIG:
@@ -190,7 +197,7 @@ def world(phaseline_dsn) -> dict:
 def app_dsn(phaseline_db) -> str:
     """conninfo of this test's database as a fresh login role granted the application role."""
     role = f"{TEST_DB}_app_{uuid.uuid4().hex[:8]}"
-    app_role = build_context()["app_role_name"]
+    app_role = build().ctx["app_role_name"]
     with _admin() as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(role), sql.Identifier(app_role)))
     try:
