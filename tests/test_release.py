@@ -39,3 +39,24 @@ def test_editing_the_trigger_template_changes_no_run_once_file(tmp_path):
     after = {f.name: f.sha256 for f in render_all(sql_dir=target)}
     changed = sorted(name for name in before if before[name] != after[name])
     assert changed and all(name.startswith("repeatable/") for name in changed), changed
+
+
+def test_drift_names_the_include_that_changed(scratch_dsn, tmp_path):
+    from phaseline import Build, deploy
+    from phaseline.deploy import RefusedError
+
+    target = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, target)
+    deploy(scratch_dsn, build=Build.load(sql_dir=target), log=lambda *_: None)
+    shapes = target / "include" / "shapes.sql"
+    shapes.write_text(shapes.read_text().replace("-- Invariant 2: one latest version per key.",
+                                                 "-- Invariant 2: exactly one latest version per key.", 1))
+    try:
+        deploy(scratch_dsn, build=Build.load(sql_dir=target), log=lambda *_: None)
+    except RefusedError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a changed include of run-once files must be refused")
+    for name in ("once/040_report_attributes.sql", "once/050_workflow_phases.sql", "once/060_sample_selection.sql"):
+        assert f"{name}: its text now differs; source(s) that changed: include/shapes.sql" in message, message
+    assert "once/010_reference.sql" not in message
