@@ -25,6 +25,7 @@ import sys
 import psycopg
 
 from .deploy import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DeployError, baseline, deploy, pending_sql, status, validate
+from . import docs
 from .legacy_fixture import FixtureError, create_fixture
 from .migrate import DEFAULT_BATCH_SIZE, MigrationError, backfill, contract, expand, verify
 from .pgconn import describe_target, resolve_conninfo
@@ -126,6 +127,18 @@ def cmd_baseline(args) -> int:
     return EXIT_OK
 
 
+def cmd_docs(args) -> int:
+    build = _build(args)
+    with psycopg.connect(_connect_check(args)) as conn:
+        text = docs.generate(conn, build)
+    if args.output:
+        with open(args.output, "w") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_migrate_legacy(args) -> int:
     build = _build(args)
     conninfo = _connect_check(args)
@@ -187,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
             cmd_validate)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add("baseline", "adopt a database deployed with `render | psql`: check it matches, then write the ledger", cmd_baseline)
+    p = add("docs", "write the API reference (docs/API.md) from the catalog of a deployed database", cmd_docs)
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p = add("migrate-legacy", "migrate from the legacy shapes, one step at a time (docs/MIGRATION.md)", cmd_migrate_legacy)
     p.add_argument("action", choices=["expand", "backfill", "verify", "contract"])
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,

@@ -12,12 +12,13 @@ the owner approves them and version 2. Prints what a person wants to see.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
+from .client import Client, PhaselineError
 from .deploy import deploy
 
 
@@ -33,39 +34,35 @@ def scratch_database(dsn: str, dbname: str) -> str:
 
 
 def run_seed_example(conn: psycopg.Connection) -> dict:
-    """The flow of the origin plan; returns the ids it made. Every write is an API call."""
-
-    def call(fn: str, *args):
-        placeholders = sql.SQL(", ").join(sql.Placeholder() * len(args))
-        query = sql.SQL("SELECT phaseline_api.{}({})").format(sql.Identifier(fn), placeholders)
-        return conn.execute(query, args).fetchone()[0]
-
+    """The flow of the origin plan, through the typed client; returns the ids it made."""
+    api = Client(conn)
     ids: dict = {}
-    admin = ids["admin"] = call("create_user", "admin@demo.example", "Ada Admin", "admin")
-    owner = ids["owner"] = call("create_user", "owner@demo.example", "Olga Owner", "report_owner", admin)
-    tester = ids["tester"] = call("create_user", "tester@demo.example", "Tara Tester", "tester", admin)
-    cycle = ids["cycle"] = call("create_cycle", "Q1 2026", "2026-01-01", "2026-03-31", admin)
-    report = ids["report"] = call("create_report", "FR Y-9C", owner, admin)
-    call("assign_report", cycle, report, tester, admin)
+    admin = ids["admin"] = api.create_user("admin@demo.example", "Ada Admin", "admin")
+    api.actor = admin
+    owner = ids["owner"] = api.create_user("owner@demo.example", "Olga Owner", "report_owner")
+    tester = ids["tester"] = api.create_user("tester@demo.example", "Tara Tester", "tester")
+    cycle = ids["cycle"] = api.create_cycle("Q1 2026", dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    report = ids["report"] = api.create_report("FR Y-9C", owner)
+    api.assign_report(cycle, report, tester)
 
-    v1 = ids["v1"] = call("start_sample_selection", cycle, report, tester)
+    v1 = ids["v1"] = api.start_sample_selection(cycle, report, actor=tester)
     samples = [{"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "retail"}} for n in range(1, 101)]
-    call("recommend_samples", v1, Jsonb(samples), "tester", tester)
-    call("submit_version", v1, tester)
+    api.recommend_samples(v1, samples, "tester", actor=tester)
+    api.submit_version(v1, actor=tester)
     decisions = [
         {"sample_key": s["sample_key"], "status": "approved" if n <= 80 else "rejected",
          **({} if n <= 80 else {"note": "outside the risk segment"})}
         for n, s in enumerate(samples, start=1)
     ]
-    call("decide_samples", v1, Jsonb(decisions), owner)
-    call("approve_version", v1, owner, "80 of 100 approved; add 10 from the commercial book")
+    api.decide_samples(v1, decisions, actor=owner)
+    api.approve_version(v1, actor=owner, note="80 of 100 approved; add 10 from the commercial book")
 
-    v2 = ids["v2"] = call("start_sample_selection", cycle, report, tester)
+    v2 = ids["v2"] = api.start_sample_selection(cycle, report, actor=tester)
     extra = [{"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "commercial"}} for n in range(101, 111)]
-    call("recommend_samples", v2, Jsonb(extra), "tester", tester)
-    call("submit_version", v2, tester)
-    call("decide_samples", v2, Jsonb([{"sample_key": s["sample_key"], "status": "approved"} for s in extra]), owner)
-    ids["artifact"] = call("approve_version", v2, owner, None)
+    api.recommend_samples(v2, extra, "tester", actor=tester)
+    api.submit_version(v2, actor=tester)
+    api.decide_samples(v2, [{"sample_key": s["sample_key"], "status": "approved"} for s in extra], actor=owner)
+    ids["artifact"] = api.approve_version(v2, actor=owner)
     conn.commit()
     return ids
 
@@ -121,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         with psycopg.connect(dsn) as conn:
             ids = run_seed_example(conn)
             print(summary(conn, ids))
+    except PhaselineError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
     except psycopg.Error as exc:
         print(f"demo: {exc.diag.sqlstate or ''} {str(exc).strip()}", file=sys.stderr)
         return 1

@@ -1,0 +1,402 @@
+"""Exceptions of the phaseline API: one class per rule name, under one class per SQLSTATE.
+
+Every error phaseline raises names its rule in the CONSTRAINT field; the
+client (phaseline.client) turns a psycopg error into the class of its rule,
+which carries sqlstate, rule, message, detail and hint. tests/test_client.py
+checks that every rule raised in sql/ has its class here, with its SQLSTATE.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+
+class PhaselineError(Exception):
+    """An error raised by phaseline, with the fields of the server's error report."""
+
+    sqlstate: str = ""
+    rule: str | None = None
+
+    def __init__(self, message: str, *, sqlstate: str = "", rule: str | None = None, detail: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate or type(self).sqlstate
+        self.rule = rule or type(self).rule
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [f"{self.sqlstate} {self.rule or ''}: {self.message}".replace(" :", ":")]
+        parts += [f"DETAIL: {self.detail}"] * bool(self.detail) + [f"HINT: {self.hint}"] * bool(self.hint)
+        return "\n".join(parts)
+
+
+class NotFoundError(PhaselineError):
+    """P0002: A version, decision, user, cycle, report or phase does not exist."""
+
+    sqlstate = "P0002"
+
+
+class InvalidArgumentError(PhaselineError):
+    """22023: A malformed argument: JSON shape, unknown enum value, duplicate key, blank name."""
+
+    sqlstate = "22023"
+
+
+class ContractError(PhaselineError):
+    """23514: Data breaks a rule on its content (a phase contract)."""
+
+    sqlstate = "23514"
+
+
+class WrongStateError(PhaselineError):
+    """55000: The thing is in the wrong state: illegal transition, frozen version, open version exists."""
+
+    sqlstate = "55000"
+
+
+class NotAllowedError(PhaselineError):
+    """42501: The actor may not do this: four eyes, not a reviewer, inactive, viewer."""
+
+    sqlstate = "42501"
+
+
+class AlreadyExistsError(PhaselineError):
+    """23505: A unique name or key is taken."""
+
+    sqlstate = "23505"
+
+
+class DanglingReferenceError(PhaselineError):
+    """23503: A row points at something that does not exist."""
+
+    sqlstate = "23503"
+
+
+class BusyError(PhaselineError):
+    """55P03: A lock could not be taken in time; retry."""
+
+    sqlstate = "55P03"
+
+
+class ActorMismatchError(NotAllowedError):
+    rule = "actor_mismatch"
+
+
+class ActorRequiredError(NotAllowedError):
+    rule = "actor_required"
+
+
+class AdminOnlyError(NotAllowedError):
+    rule = "admin_only"
+
+
+class AttributeShapeError(InvalidArgumentError):
+    rule = "attribute_shape"
+
+
+class AuditAppendOnlyError(WrongStateError):
+    rule = "audit_append_only"
+
+
+class BatchSizePositiveError(InvalidArgumentError):
+    rule = "batch_size_positive"
+
+
+class CarriedLineageError(InvalidArgumentError):
+    rule = "carried_lineage"
+
+
+class CarryScopeError(InvalidArgumentError):
+    rule = "carry_scope"
+
+
+class CyclePeriodOrderedError(InvalidArgumentError):
+    rule = "cycle_period_ordered"
+
+
+class DecisionWindowError(WrongStateError):
+    rule = "decision_window"
+
+
+class DecisionsShapeError(InvalidArgumentError):
+    rule = "decisions_shape"
+
+
+class DisplayNameNotBlankError(InvalidArgumentError):
+    rule = "display_name_not_blank"
+
+
+class DuplicateSampleKeyError(InvalidArgumentError):
+    rule = "duplicate_sample_key"
+
+
+class EmailIsAddressError(InvalidArgumentError):
+    rule = "email_is_address"
+
+
+class EngineManagedError(WrongStateError):
+    rule = "engine_managed"
+
+
+class FourEyesError(NotAllowedError):
+    rule = "four_eyes"
+
+
+class GroupBusyError(BusyError):
+    rule = "group_busy"
+
+
+class IllegalTransitionError(WrongStateError):
+    rule = "illegal_transition"
+
+
+class ImmutableColumnError(WrongStateError):
+    rule = "immutable_column"
+
+
+class InactiveUserError(NotAllowedError):
+    rule = "inactive_user"
+
+
+class NoDeleteError(WrongStateError):
+    rule = "no_delete"
+
+
+class NoSelfDeactivationError(InvalidArgumentError):
+    rule = "no_self_deactivation"
+
+
+class NotReviewerError(NotAllowedError):
+    rule = "not_reviewer"
+
+
+class OpenVersionExistsError(WrongStateError):
+    rule = "open_version_exists"
+
+
+class OwnerCanReviewError(InvalidArgumentError):
+    rule = "owner_can_review"
+
+
+class PendingDecisionsError(WrongStateError):
+    rule = "pending_decisions"
+
+
+class PhaseContractError(ContractError):
+    rule = "phase_contract"
+
+
+class PhaseContractMalformedError(InvalidArgumentError):
+    rule = "phase_contract_malformed"
+
+
+class PhaseDataShapeError(InvalidArgumentError):
+    rule = "phase_data_shape"
+
+
+class PhaseNameIsPlainError(InvalidArgumentError):
+    rule = "phase_name_is_plain"
+
+
+class PhaseNotCompletedError(WrongStateError):
+    rule = "phase_not_completed"
+
+
+class PhaseOrdinalTakenError(InvalidArgumentError):
+    rule = "phase_ordinal_taken"
+
+
+class PhaseStatusForwardError(WrongStateError):
+    rule = "phase_status_forward"
+
+
+class RecommendationShapeError(InvalidArgumentError):
+    rule = "recommendation_shape"
+
+
+class ReportNameNotBlankError(InvalidArgumentError):
+    rule = "report_name_not_blank"
+
+
+class ReportsNameKeyError(AlreadyExistsError):
+    rule = "reports_name_key"
+
+
+class ReviewNoteRequiredError(InvalidArgumentError):
+    rule = "review_note_required"
+
+
+class SampleDecisionsReferencesError(DanglingReferenceError):
+    rule = "sample_decisions_references"
+
+
+class SamplesShapeError(InvalidArgumentError):
+    rule = "samples_shape"
+
+
+class TestCyclesNameKeyError(AlreadyExistsError):
+    rule = "test_cycles_name_key"
+
+
+class TesterCanTestError(InvalidArgumentError):
+    rule = "tester_can_test"
+
+
+class UnknownArtifactTypeError(InvalidArgumentError):
+    rule = "unknown_artifact_type"
+
+
+class UnknownCycleError(NotFoundError):
+    rule = "unknown_cycle"
+
+
+class UnknownCycleReportError(NotFoundError):
+    rule = "unknown_cycle_report"
+
+
+class UnknownDecisionError(NotFoundError):
+    rule = "unknown_decision"
+
+
+class UnknownPhaseError(NotFoundError):
+    rule = "unknown_phase"
+
+
+class UnknownReportError(NotFoundError):
+    rule = "unknown_report"
+
+
+class UnknownRoleError(InvalidArgumentError):
+    rule = "unknown_role"
+
+
+class UnknownSampleKeyError(NotFoundError):
+    rule = "unknown_sample_key"
+
+
+class UnknownSourceError(InvalidArgumentError):
+    rule = "unknown_source"
+
+
+class UnknownStepError(InvalidArgumentError):
+    rule = "unknown_step"
+
+
+class UnknownUserError(NotFoundError):
+    rule = "unknown_user"
+
+
+class UnknownVersionError(NotFoundError):
+    rule = "unknown_version"
+
+
+class UsersEmailKeyError(AlreadyExistsError):
+    rule = "users_email_key"
+
+
+class VersionFrozenError(WrongStateError):
+    rule = "version_frozen"
+
+
+class VersionNotDraftError(WrongStateError):
+    rule = "version_not_draft"
+
+
+class ViewerReadOnlyError(NotAllowedError):
+    rule = "viewer_read_only"
+
+
+#: rule name -> exception class
+RULES: dict[str, type[PhaselineError]] = {
+    "actor_mismatch": ActorMismatchError,
+    "actor_required": ActorRequiredError,
+    "admin_only": AdminOnlyError,
+    "attribute_shape": AttributeShapeError,
+    "audit_append_only": AuditAppendOnlyError,
+    "batch_size_positive": BatchSizePositiveError,
+    "carried_lineage": CarriedLineageError,
+    "carry_scope": CarryScopeError,
+    "cycle_period_ordered": CyclePeriodOrderedError,
+    "decision_window": DecisionWindowError,
+    "decisions_shape": DecisionsShapeError,
+    "display_name_not_blank": DisplayNameNotBlankError,
+    "duplicate_sample_key": DuplicateSampleKeyError,
+    "email_is_address": EmailIsAddressError,
+    "engine_managed": EngineManagedError,
+    "four_eyes": FourEyesError,
+    "group_busy": GroupBusyError,
+    "illegal_transition": IllegalTransitionError,
+    "immutable_column": ImmutableColumnError,
+    "inactive_user": InactiveUserError,
+    "no_delete": NoDeleteError,
+    "no_self_deactivation": NoSelfDeactivationError,
+    "not_reviewer": NotReviewerError,
+    "open_version_exists": OpenVersionExistsError,
+    "owner_can_review": OwnerCanReviewError,
+    "pending_decisions": PendingDecisionsError,
+    "phase_contract": PhaseContractError,
+    "phase_contract_malformed": PhaseContractMalformedError,
+    "phase_data_shape": PhaseDataShapeError,
+    "phase_name_is_plain": PhaseNameIsPlainError,
+    "phase_not_completed": PhaseNotCompletedError,
+    "phase_ordinal_taken": PhaseOrdinalTakenError,
+    "phase_status_forward": PhaseStatusForwardError,
+    "recommendation_shape": RecommendationShapeError,
+    "report_name_not_blank": ReportNameNotBlankError,
+    "reports_name_key": ReportsNameKeyError,
+    "review_note_required": ReviewNoteRequiredError,
+    "sample_decisions_references": SampleDecisionsReferencesError,
+    "samples_shape": SamplesShapeError,
+    "test_cycles_name_key": TestCyclesNameKeyError,
+    "tester_can_test": TesterCanTestError,
+    "unknown_artifact_type": UnknownArtifactTypeError,
+    "unknown_cycle": UnknownCycleError,
+    "unknown_cycle_report": UnknownCycleReportError,
+    "unknown_decision": UnknownDecisionError,
+    "unknown_phase": UnknownPhaseError,
+    "unknown_report": UnknownReportError,
+    "unknown_role": UnknownRoleError,
+    "unknown_sample_key": UnknownSampleKeyError,
+    "unknown_source": UnknownSourceError,
+    "unknown_step": UnknownStepError,
+    "unknown_user": UnknownUserError,
+    "unknown_version": UnknownVersionError,
+    "users_email_key": UsersEmailKeyError,
+    "version_frozen": VersionFrozenError,
+    "version_not_draft": VersionNotDraftError,
+    "viewer_read_only": ViewerReadOnlyError,
+}
+#: condition name -> SQLSTATE, for the conditions phaseline raises
+SQLSTATES: dict[str, str] = {
+    "no_data_found": "P0002",
+    "invalid_parameter_value": "22023",
+    "check_violation": "23514",
+    "object_not_in_prerequisite_state": "55000",
+    "insufficient_privilege": "42501",
+    "unique_violation": "23505",
+    "foreign_key_violation": "23503",
+    "lock_not_available": "55P03",
+}
+#: SQLSTATE -> exception class, for errors without a known rule
+BY_SQLSTATE: dict[str, type[PhaselineError]] = {
+    "P0002": NotFoundError,
+    "22023": InvalidArgumentError,
+    "23514": ContractError,
+    "55000": WrongStateError,
+    "42501": NotAllowedError,
+    "23505": AlreadyExistsError,
+    "23503": DanglingReferenceError,
+    "55P03": BusyError,
+}
+
+
+def from_psycopg(exc: psycopg.Error) -> PhaselineError | None:
+    """The phaseline exception for a psycopg error, or None when it is not one of phaseline's."""
+    diag = exc.diag
+    cls = RULES.get(diag.constraint_name or "") or BY_SQLSTATE.get(diag.sqlstate or "")
+    if cls is None:
+        return None
+    return cls(diag.message_primary or str(exc), sqlstate=diag.sqlstate or "", rule=diag.constraint_name,
+               detail=diag.message_detail, hint=diag.message_hint)
