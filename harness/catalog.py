@@ -101,6 +101,9 @@ SELECT 'function', p.oid::regprocedure::text, 'has no pinned search_path'
   FROM pg_proc p WHERE p.pronamespace = %(api_schema)s::regnamespace
    AND NOT coalesce(p.proconfig, '{}') && ARRAY['search_path=pg_catalog, pg_temp']
 UNION ALL
+SELECT 'function', p.oid::regprocedure::text, 'has no COMMENT (re-apply 950_comments.sql: deploy --repair)'
+  FROM pg_proc p WHERE p.pronamespace = %(api_schema)s::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
+UNION ALL
 SELECT 'trigger', format('%%s.%%I', t.tgrelid::regclass, t.tgname), 'is disabled'
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ns ON ns.oid = c.relnamespace
  WHERE NOT t.tgisinternal AND t.tgenabled = 'D'
