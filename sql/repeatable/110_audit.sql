@@ -41,7 +41,8 @@ CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ schema }}.{{ tabl
 -- Tables outside the versioning engine: audited, and never deleted from
 -- (users are deactivated; the engine's tables get _100_no_delete from it).
 {% for table, pk in [('users', 'user_id'), ('test_cycles', 'cycle_id'), ('reports', 'report_id'), ('cycle_reports', 'id'),
-                     ('approved_artifacts', 'id'), ('workflow_phases', 'phase_name'), ('sample_decisions', 'id')] %}
+                     ('approved_artifacts', 'id'), ('workflow_phases', 'phase_name'), ('sample_decisions', 'id'),
+                     ('user_db_roles', 'id')] %}
 {{- audit(table, pk) }}
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.{{ table | ident }}
     FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
