@@ -48,7 +48,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = p_rule,
             MESSAGE = format('%s must be a JSON array', p_name),
-            DETAIL = format('got: %s', left(p_value::text, 200)),
+            DETAIL = format('got: %s', coalesce({{ schema }}._prefix(left(p_value::text, 41)), 'null')),
             HINT = p_hint;
     END IF;
 END
