@@ -214,6 +214,9 @@ def test_the_set_role_pattern_of_poolers_acts_as_the_role_set(session_world):
         assert row == (w["tester"], w["tester"], w["owner"])
         assert db.execute("SELECT recommended_by, decided_by FROM phaseline.sample_decisions WHERE version_id = %s",
                           (v,)).fetchone() == (w["tester"], w["owner"])
+        # the audit names the role the pooler switched to, not the pooler
+        assert db.execute("SELECT array_agg(DISTINCT db_user ORDER BY db_user) FROM phaseline.audit_log WHERE row_id = %s",
+                          (str(v),)).fetchone()[0] == sorted([r["as_tester"], r["as_owner"]])
 
 
 def test_unmapped_roles_cannot_act_and_mapping_is_for_admins(session_world):
