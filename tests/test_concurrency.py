@@ -220,6 +220,10 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
         with pytest.raises(psycopg.Error) as refused:
             conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (vid, w["owner"]))
         assert rule_of(refused.value) == ("55000", "pending_decisions")
+        # The deciders modify samples, which makes them contributors (four
+        # eyes, issue 12 finding 1): a third reviewer approves.
+        approver_id = conn.execute("SELECT phaseline_api.create_user('approver@test.io', 'Ann Approver', 'admin', %s)",
+                                   (w["admin"],)).fetchone()[0]
 
     n_deciders = 6
     actors = [w["owner"], w["admin"]] * (n_deciders // 2)
@@ -274,7 +278,7 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
                     last_try = deciders_left[0] == 0
                 try:
                     approval["artifact"] = conn.execute("SELECT phaseline_api.approve_version(%s, %s)",
-                                                        (vid, w["owner"])).fetchone()[0]
+                                                        (vid, approver_id)).fetchone()[0]
                     return
                 except psycopg.Error as exc:
                     if rule_of(exc) != ("55000", "pending_decisions"):

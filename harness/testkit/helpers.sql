@@ -121,3 +121,25 @@ BEGIN
     RETURN ok(false, p_description) || E'\n' || diag(format('    index %s not used in:', p_index) || E'\n' || test.plan_text(p_sql));
 END
 $fn$;
+
+-- state: one line per table of schema phaseline with its row count and an
+-- md5 of all its rows in a stable order, to prove that a refused call
+-- changed nothing ("a failed call changes nothing", DESIGN.md).
+CREATE OR REPLACE FUNCTION test.state(p_schema text DEFAULT 'phaseline')
+RETURNS TABLE (table_name text, row_count bigint, checksum text)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_rel regclass;
+BEGIN
+    FOR v_rel IN
+        SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = p_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         ORDER BY c.relname
+    LOOP
+        table_name := v_rel::text;
+        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %s AS t', v_rel)
+           INTO row_count, checksum;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;

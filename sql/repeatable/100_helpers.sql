@@ -1,26 +1,138 @@
 -- Private helpers shared by the triggers and the API.
 
+-- Actor binding, chosen per database at deploy time (phaseline.toml [vars]
+-- actor_binding, or --var actor_binding=session) and recorded here, in the
+-- rendered text the ledger checksums:
+--   trusted_app  the application vouches for p_actor (any phaseline_app
+--                login may pass any user id);
+--   session      the acting user is the phaseline user mapped to the
+--                database role the session acts as (user_db_roles); a
+--                p_actor that differs is refused (42501 actor_not_session).
+DO $binding$
+BEGIN
+    IF {{ actor_binding_name | literal }} NOT IN ('trusted_app', 'session') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_actor_binding',
+            MESSAGE = format('unknown actor binding "%s"', left({{ actor_binding_name | literal }}, 40)),
+            DETAIL = 'actor_binding is trusted_app or session.',
+            HINT = 'Deploy with --var actor_binding=trusted_app or --var actor_binding=session.';
+    END IF;
+END
+$binding$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._actor_binding() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT {{ actor_binding_name | literal }}::text;
+$fn$;
+
+-- At most 40 characters of a caller's value, for messages: an error never
+-- echoes more of a bad input than that (issue 12, finding 6).
+CREATE OR REPLACE FUNCTION {{ schema }}._prefix(p_value text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT CASE WHEN char_length(p_value) > 40 THEN left(p_value, 40) || '...' ELSE p_value END;
+$fn$;
+
+-- The largest JSON document phaseline stores (phaseline.toml max_json_bytes),
+-- measured as the binary jsonb value (pg_column_size, before compression).
+DO $size$
+BEGIN
+    IF {{ max_json_bytes_name | literal }} !~ '^[0-9]{1,10}$' OR {{ max_json_bytes_name | literal }}::bigint NOT BETWEEN 1024 AND 268435455 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_max_json_bytes',
+            MESSAGE = format('max_json_bytes "%s" is not a size between 1024 and 268435455 bytes', left({{ max_json_bytes_name | literal }}, 40)),
+            HINT = 'Deploy with --var max_json_bytes=<bytes>.';
+    END IF;
+END
+$size$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._max_json_bytes() RETURNS integer
+LANGUAGE sql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT {{ max_json_bytes_name | literal }}::integer;
+$fn$;
+
+-- 22023 json_too_large when p_value is bigger than max_json_bytes.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_json_size(p_value jsonb, p_what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF pg_column_size(p_value) > {{ schema }}._max_json_bytes() THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'json_too_large',
+            MESSAGE = format('%s is %s bytes; at most %s are stored', p_what, pg_column_size(p_value), {{ schema }}._max_json_bytes()),
+            DETAIL = format('starts with: %s', {{ schema }}._prefix(left(p_value::text, 41))),
+            HINT = 'Store large content elsewhere and keep a reference; the limit is the deploy variable max_json_bytes.';
+    END IF;
+END
+$fn$;
+
+-- A caller's text against its field's rules (once/080): not blank (22023
+-- <field>_not_blank) and not longer than its limit (22001 <field>_length).
+-- p_label names the value in the message.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_text(p_value text, p_field text, p_label text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF p_value IS NULL OR {{ schema }}._is_blank(p_value) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = p_field || '_not_blank',
+            MESSAGE = format('%s is %s', p_label, CASE WHEN p_value IS NULL THEN 'missing' ELSE 'blank' END),
+            DETAIL = format('%s: %s', p_field, coalesce(quote_literal({{ schema }}._prefix(p_value)), 'null')),
+            HINT = format('Pass a %s with at least one visible character.', replace(p_field, '_', ' '));
+    END IF;
+    IF char_length(p_value) > {{ schema }}._text_limit(p_field) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation', CONSTRAINT = p_field || '_length',
+            MESSAGE = format('%s is %s characters long; at most %s are allowed', p_label, char_length(p_value), {{ schema }}._text_limit(p_field)),
+            DETAIL = format('%s starts with: %s', p_field, quote_literal({{ schema }}._prefix(p_value))),
+            HINT = format('Shorten the %s.', replace(p_field, '_', ' '));
+    END IF;
+END
+$fn$;
+
+-- The database role the session acts as: the role of SET ROLE (a pooler's
+-- or PostgREST's per-request role) or, without one, the login. Inside a
+-- SECURITY DEFINER function current_user and current_role are the
+-- function's owner, so they cannot say who called; the "role" setting is
+-- untouched by the switch, and PostgreSQL lets a session set it only to a
+-- role its login is a member of. A caller that is itself a SECURITY DEFINER
+-- function of another owner still acts as the session's role, never as
+-- that owner: the binding cannot be widened by wrapping.
+CREATE OR REPLACE FUNCTION {{ schema }}._session_role() RETURNS text
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END;
+$fn$;
+
+-- The phaseline user mapped to the session's role, or null.
+CREATE OR REPLACE FUNCTION {{ schema }}._session_user() RETURNS integer
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT m.user_id FROM {{ schema }}.user_db_roles m
+     WHERE m.role_name = {{ schema }}._session_role() AND m.unmapped_at IS NULL;
+$fn$;
+
 -- The acting phaseline user of this transaction. API functions set it with
--- _set_actor(); a direct writer sets it with SET LOCAL phaseline.actor = '<user_id>'.
+-- _enter(); a direct writer sets it with SET LOCAL phaseline.actor = '<user_id>'.
 -- Every audited write needs one (invariant 10), and it is checked here on
 -- every use, so a direct write cannot act as a user who does not exist, is
--- inactive or only views.
+-- inactive or only views. Errors name users by id, never by email: the
+-- caller may have no right to learn who has which address.
 CREATE OR REPLACE FUNCTION {{ schema }}._actor() RETURNS integer
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_setting text := current_setting('phaseline.actor', true);
     v_user    {{ schema }}.users;
 BEGIN
-    IF coalesce(v_setting, '') !~ '^[0-9]{1,9}$' THEN
+    IF coalesce(v_setting, '') !~ '^-?[0-9]{1,30}$' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
             MESSAGE = 'no acting user is set for this write',
             DETAIL = format('phaseline attributes every change to a user; phaseline.actor is %s.',
-                            coalesce(quote_literal(nullif(v_setting, '')), 'empty')),
+                            coalesce(quote_literal({{ schema }}._prefix(nullif(v_setting, ''))), 'empty')),
             HINT = 'Call the phaseline_api functions, or SET LOCAL phaseline.actor = ''<user_id>'' before writing directly.';
     END IF;
-    SELECT * INTO v_user FROM {{ schema }}.users WHERE user_id = v_setting::integer;
-    IF NOT FOUND THEN
+    -- Any integer a user id can be (1 .. 2^31-1) is looked up; anything
+    -- else names no user, which is what P0002 says.
+    IF v_setting::numeric BETWEEN 1 AND 2147483647 THEN
+        SELECT * INTO v_user FROM {{ schema }}.users WHERE user_id = v_setting::integer;
+    END IF;
+    IF v_user.user_id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_user',
             MESSAGE = format('user %s does not exist', v_setting),
@@ -29,23 +141,47 @@ BEGIN
     IF NOT v_user.is_active THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'inactive_user',
-            MESSAGE = format('user %s (%s) is inactive', v_user.user_id, v_user.email),
+            MESSAGE = format('user %s is inactive', v_user.user_id),
             HINT = 'Act as an active user, or have an admin reactivate this one.';
     END IF;
     IF v_user.role = 'viewer' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'viewer_read_only',
-            MESSAGE = format('user %s (%s) is a viewer and cannot change anything', v_user.user_id, v_user.email),
+            MESSAGE = format('user %s is a viewer and cannot change anything', v_user.user_id),
             HINT = 'Viewers read the views; act as a tester, report owner or admin.';
     END IF;
     RETURN v_user.user_id;
 END
 $fn$;
 
--- Make p_actor this transaction's actor, after _actor()'s checks.
+-- Make the acting user this transaction's actor, after _actor()'s checks.
+-- trusted_app: p_actor, which must be given. session: the user mapped to
+-- the session's role; p_actor may be null, and must match when given.
 CREATE OR REPLACE FUNCTION {{ schema }}._set_actor(p_actor integer) RETURNS integer
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_session integer;
 BEGIN
+    IF {{ schema }}._actor_binding() = 'session' THEN
+        v_session := {{ schema }}._session_user();
+        IF v_session IS NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'insufficient_privilege', CONSTRAINT = 'role_not_mapped',
+                MESSAGE = format('database role %s acts as no phaseline user', quote_ident({{ schema }}._session_role())),
+                DETAIL = 'This database binds the actor to the session (actor_binding = session).',
+                HINT = 'Have an admin map the role to a user (phaseline_api.map_user_role), or SET ROLE to a mapped role.';
+        END IF;
+        IF p_actor IS DISTINCT FROM v_session AND p_actor IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_not_session',
+                MESSAGE = format('database role %s acts as user %s, not as user %s',
+                                 quote_ident({{ schema }}._session_role()), v_session, p_actor),
+                DETAIL = 'This database binds the actor to the session (actor_binding = session).',
+                HINT = 'Omit p_actor, or pass the user the session''s role is mapped to.';
+        END IF;
+        PERFORM set_config('phaseline.actor', v_session::text, true);
+        RETURN {{ schema }}._actor();
+    END IF;
     IF p_actor IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'insufficient_privilege', CONSTRAINT = 'actor_required',
@@ -62,10 +198,12 @@ $fn$;
 -- lets only a superuser (or a GRANT SET ON PARAMETER, which only a
 -- superuser can give) attach a custom parameter to a function, and phaseline
 -- deploys without one. So each mutating API function brackets its body:
---     v_outer := _enter(p_actor);  ...  PERFORM _leave(v_outer);
--- _enter checks and sets the actor and returns the caller's value; _leave
--- puts it back on the way out. An error needs no _leave: the aborted
--- (sub)transaction rolls the set_config back with everything else.
+--     v_outer := _enter(p_actor);  p_actor := _entered();  ...  PERFORM _leave(v_outer);
+-- _enter checks and sets the actor and returns the caller's value; _entered
+-- is the actor it set (in session mode p_actor may be null, and the body
+-- must use the bound user); _leave puts the caller's value back on the way
+-- out. An error needs no _leave: the aborted (sub)transaction rolls the
+-- set_config back with everything else.
 CREATE OR REPLACE FUNCTION {{ schema }}._enter(p_actor integer) RETURNS text
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -74,6 +212,12 @@ BEGIN
     PERFORM {{ schema }}._set_actor(p_actor);
     RETURN v_outer;
 END
+$fn$;
+
+-- The actor _enter set (checked there).
+CREATE OR REPLACE FUNCTION {{ schema }}._entered() RETURNS integer
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT current_setting('phaseline.actor')::integer;
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ schema }}._leave(p_outer text) RETURNS void

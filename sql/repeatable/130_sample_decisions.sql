@@ -12,6 +12,59 @@
 -- once/060_sample_selection.sql): users that recommend and decide, and the
 -- decision and origin a carried row points at. p_user: a user every row
 -- relies on (the actor), checked once.
+-- Finding 1 (issue 12): whoever adds samples to a version, or modifies a
+-- sample's data with a "modified" decision, contributed to it. The engine's
+-- contributors column cannot hold them (it is the engine's to write, from
+-- the version's own edits), so they are read from the decisions.
+-- Recommenders of a version: everyone who put a sample into it (carried
+-- rows are recommended by whoever started the version).
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_recommenders(p_version uuid) RETURNS integer[]
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT coalesce(array_agg(DISTINCT d.recommended_by), '{}')
+      FROM {{ schema }}.sample_decisions d WHERE d.version_id = p_version;
+$fn$;
+
+-- Modifiers of a version: deciders of a "modified" decision made in it (a
+-- carried decision keeps its source's decider, time and data, and was made
+-- in an earlier version).
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_modifiers(p_version uuid) RETURNS integer[]
+LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+    SELECT coalesce(array_agg(DISTINCT d.decided_by), '{}')
+      FROM {{ schema }}.sample_decisions d
+      LEFT JOIN {{ schema }}.sample_decisions s ON s.id = d.carried_from_decision_id
+     WHERE d.version_id = p_version AND d.decision_status = 'modified'
+       AND (s.id IS NULL OR (s.decided_by, s.decided_at, s.sample_data) IS DISTINCT FROM (d.decided_by, d.decided_at, d.sample_data));
+$fn$;
+
+-- Invariant 9 at the review of a sample selection: the engine refuses the
+-- version's creator, editors and submitter; this adds its recommenders and
+-- modifiers. Runs after the engine's _100_version_update.
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_selection_four_eyes() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_actor integer;
+    v_who   integer[];
+BEGIN
+    IF {{ schema }}._backfilling() OR NOT (OLD.version_status = 'pending_approval' AND NEW.version_status IN ('approved', 'rejected')) THEN
+        RETURN NEW;
+    END IF;
+    v_actor := {{ schema }}._actor();
+    v_who := {{ schema }}._sample_recommenders(NEW.id) || {{ schema }}._sample_modifiers(NEW.id);
+    IF v_actor = ANY (v_who) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege', CONSTRAINT = 'four_eyes',
+            MESSAGE = format('user %s may not review sample selection version %s: they recommended or modified samples in it',
+                             v_actor, NEW.version_number),
+            DETAIL = format('cycle_id=%s, report_id=%s, id=%s; recommenders and modifiers: %s', NEW.cycle_id, NEW.report_id, NEW.id,
+                            (SELECT string_agg(DISTINCT u::text, ', ') FROM unnest(v_who) AS u)),
+            HINT = 'Four eyes: another owner or admin must approve or reject it.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER _150_four_eyes_samples BEFORE UPDATE ON {{ schema }}.sample_selection_versions
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._sample_selection_four_eyes();
+
 CREATE OR REPLACE FUNCTION {{ schema }}._raise_dangling(p_what text, p_count bigint, p_values text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
@@ -87,6 +140,10 @@ BEGIN
             DETAIL = v_bad,
             HINT = 'Start a new version with phaseline_api.start_sample_selection, or withdraw the pending one.';
     END IF;
+    -- Invariant 11: adding samples is writing the version's content.
+    PERFORM {{ schema }}._require_assigned(v_actor, v.cycle_id, v.report_id, 'add samples to a sample selection')
+       FROM {{ schema }}.sample_selection_versions v
+      WHERE v.id IN (SELECT DISTINCT version_id FROM new_rows);
 
     -- New recommendations are the actor's and undecided; carried rows are
     -- the carrier's and keep their decision (checked against the source below).
@@ -198,6 +255,11 @@ BEGIN
                                      v_version.version_number),
                     DETAIL = format('version id=%s, sample_key: %s', v_version.id, left(v_bad, 1000)),
                     HINT = 'Submit the version; the report owner decides (or modifies) while it is pending approval.';
+            END IF;
+            -- Invariant 11: editing a draft's samples is writing its content.
+            IF EXISTS (SELECT FROM old_rows o JOIN new_rows n USING (id)
+                        WHERE n.version_id = v_version.id AND to_jsonb(o) IS DISTINCT FROM to_jsonb(n)) THEN
+                PERFORM {{ schema }}._require_assigned(v_actor, v_version.cycle_id, v_version.report_id, 'edit the samples of a sample selection');
             END IF;
         ELSIF v_version.version_status = 'pending_approval' THEN
             -- Pending: only decisions change; sample data only with status "modified".

@@ -41,41 +41,47 @@ BEGIN
 {%- endfor %}
     RAISE EXCEPTION USING
         ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-        MESSAGE = format('version %s does not exist', p_version_id),
+        MESSAGE = format('version %s does not exist', coalesce(p_version_id::text, 'null')),
         HINT = 'Pass the id of a version of a report attribute, sample selection or phase data.';
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.submit_version(p_version_id uuid, p_actor integer) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.submit_version(p_version_id uuid, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._set_version_status(p_version_id, 'pending_approval', NULL);
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.withdraw_version(p_version_id uuid, p_actor integer) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.withdraw_version(p_version_id uuid, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._set_version_status(p_version_id, 'draft', NULL);
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 -- Returns the id of the approved_artifacts row the approval wrote.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.approve_version(p_version_id uuid, p_actor integer, p_note text DEFAULT NULL) RETURNS uuid
+CREATE OR REPLACE FUNCTION {{ api_schema }}.approve_version(p_version_id uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
     v_artifact uuid;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    IF p_note IS NOT NULL THEN
+        PERFORM {{ schema }}._check_text(p_note, 'review_note', 'the review note');
+    END IF;
     PERFORM {{ schema }}._set_version_status(p_version_id, 'approved', p_note);
     SELECT id INTO STRICT v_artifact FROM {{ schema }}.approved_artifacts WHERE reference_id = p_version_id;
     PERFORM {{ schema }}._leave(v_outer);
@@ -83,12 +89,23 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.reject_version(p_version_id uuid, p_actor integer, p_note text) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.reject_version(p_version_id uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    -- a rejection says what must change (the CHECK review_note_required
+    -- holds it for direct writes; this says it with the API's rule names)
+    IF p_note IS NULL OR {{ schema }}._is_blank(p_note) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'review_note_required',
+            MESSAGE = format('rejecting version %s needs a note', coalesce(p_version_id::text, 'null')),
+            DETAIL = format('note: %s', coalesce(quote_literal({{ schema }}._prefix(p_note)), 'null')),
+            HINT = 'Say what must change, so the next version can address it.';
+    END IF;
+    PERFORM {{ schema }}._check_text(p_note, 'review_note', 'the review note');
     PERFORM {{ schema }}._set_version_status(p_version_id, 'rejected', p_note);
     PERFORM {{ schema }}._leave(v_outer);
 END
@@ -138,7 +155,7 @@ BEGIN
     IF p_artifact_type IS NULL OR p_artifact_type NOT IN ({% for e in versioned %}{{ e.artifact_type | literal }}{{ ", " if not loop.last }}{% endfor %}) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_artifact_type',
-            MESSAGE = format('unknown artifact type "%s"', p_artifact_type),
+            MESSAGE = format('unknown artifact type %s', coalesce(quote_literal({{ schema }}._prefix(p_artifact_type)), 'null')),
             DETAIL = 'artifact types: {% for e in versioned %}{{ e.artifact_type }}{{ ", " if not loop.last }}{% endfor %}';
     END IF;
     -- Two statements, not IS NOT DISTINCT FROM: that operator cannot use the

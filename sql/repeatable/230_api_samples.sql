@@ -20,7 +20,7 @@ BEGIN
     IF v_row.id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('sample selection version %s does not exist', p_version),
+            MESSAGE = format('sample selection version %s does not exist', coalesce(p_version::text, 'null')),
             HINT = 'Start one with phaseline_api.start_sample_selection.';
     END IF;
     RETURN v_row;
@@ -48,7 +48,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = p_rule,
             MESSAGE = format('%s must be a JSON array', p_name),
-            DETAIL = format('got: %s', left(p_value::text, 200)),
+            DETAIL = format('got: %s', coalesce({{ schema }}._prefix(left(p_value::text, 41)), 'null')),
             HINT = p_hint;
     END IF;
 END
@@ -68,6 +68,46 @@ BEGIN
             MESSAGE = format('%s names some samples more than once', p_name),
             DETAIL = format('sample_key: %s', left(v_keys, 1000)),
             HINT = 'Pass each sample once per call.';
+    END IF;
+END
+$fn$;
+
+-- Limits of the items of p_samples and p_decisions, after their shape was
+-- checked: each sample_key within its length (22001 sample_key_length),
+-- each note within its length (22001 decision_note_length), each data
+-- object within max_json_bytes (22023 json_too_large). Messages show only a
+-- prefix of the offending value.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_sample_items(p_items jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_item jsonb;
+    v_i    integer;
+BEGIN
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
+     WHERE char_length(e.x ->> 'sample_key') > {{ schema }}._text_limit('sample_key') ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'sample_key_length',
+            MESSAGE = format('sample_key #%s is %s characters long; at most %s are allowed', v_i,
+                             char_length(v_item ->> 'sample_key'), {{ schema }}._text_limit('sample_key')),
+            DETAIL = format('sample_key starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'sample_key'))),
+            HINT = 'A sample key is an identifier; keep descriptions in the data.';
+    END IF;
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
+     WHERE char_length(e.x ->> 'note') > {{ schema }}._text_limit('decision_note') ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'decision_note_length',
+            MESSAGE = format('the note of decision #%s is %s characters long; at most %s are allowed', v_i,
+                             char_length(v_item ->> 'note'), {{ schema }}._text_limit('decision_note')),
+            DETAIL = format('sample_key: %s; note starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'sample_key')),
+                            quote_literal({{ schema }}._prefix(v_item ->> 'note'))),
+            HINT = 'Shorten the note.';
+    END IF;
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
+     WHERE pg_column_size(e.x -> 'data') > {{ schema }}._max_json_bytes() ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        PERFORM {{ schema }}._check_json_size(v_item -> 'data', format('the data of sample #%s', v_i));
     END IF;
 END
 $fn$;
@@ -102,7 +142,7 @@ $fn$;
 
 -- A new draft version; the approved and modified decisions of the latest
 -- closed version (its parent, whatever its outcome) are carried into it.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer) RETURNS uuid
+CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -110,7 +150,9 @@ DECLARE
     v_parent uuid;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a sample selection');
     INSERT INTO {{ schema }}.sample_selection_versions (cycle_id, report_id)
     VALUES (p_cycle, p_report)
     RETURNING id, parent_version_id INTO v_id, v_parent;
@@ -122,7 +164,7 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p_to_version uuid, p_actor integer) RETURNS integer
+CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p_to_version uuid, p_actor integer DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -131,6 +173,7 @@ DECLARE
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     v_to := {{ schema }}._lock_sample_version(p_to_version, true);
     -- p_from is read without a lock: only decisions of closed versions are
     -- carried meaningfully, and those never change again.
@@ -138,8 +181,10 @@ BEGIN
     IF v_from.id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('sample selection version %s does not exist', p_from_version);
+            MESSAGE = format('sample selection version %s does not exist', coalesce(p_from_version::text, 'null')),
+            HINT = 'Pass the parent of the version decisions are carried into.';
     END IF;
+    PERFORM {{ schema }}._require_assigned(p_actor, v_to.cycle_id, v_to.report_id, 'carry decisions into a sample selection');
     PERFORM {{ schema }}._require_draft_selection(v_to, 'carry decisions into');
     -- Only from the parent: carrying from an older version would bring back,
     -- already approved, samples a later review rejected.
@@ -159,7 +204,7 @@ END
 $fn$;
 
 -- p_samples: [{"sample_key": "...", "data": {...}}, ...]; p_source: tester, llm or manual.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_samples jsonb, p_source text, p_actor integer) RETURNS integer
+CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_samples jsonb, p_source text, p_actor integer DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -168,20 +213,21 @@ DECLARE
     v_count   integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
-            MESSAGE = format('"%s" is not a recommendation source for new samples', p_source),
+            MESSAGE = format('%s is not a recommendation source for new samples', coalesce(quote_literal({{ schema }}._prefix(p_source)), 'null')),
             DETAIL = 'sources: tester, llm, manual',
             HINT = 'carried_forward rows come from carry_forward and start_sample_selection.';
     END IF;
     PERFORM {{ schema }}._require_json_array(p_samples, 'p_samples', 'samples_shape',
                                              'Pass [{"sample_key": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
       FROM jsonb_array_elements(p_samples) WITH ORDINALITY AS e(x, i)
      WHERE jsonb_typeof(e.x) <> 'object'
         OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
-        OR btrim(e.x ->> 'sample_key') = ''
+        OR {{ schema }}._is_blank(e.x ->> 'sample_key')
         OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
         OR EXISTS (SELECT FROM jsonb_object_keys(e.x) AS k WHERE k NOT IN ('sample_key', 'data'));
     IF v_bad IS NOT NULL THEN
@@ -191,8 +237,10 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each element needs a sample_key; data is optional and an object; no other keys.';
     END IF;
+    PERFORM {{ schema }}._check_sample_items(p_samples);
 
     v_version := {{ schema }}._lock_sample_version(p_version, true);
+    PERFORM {{ schema }}._require_assigned(p_actor, v_version.cycle_id, v_version.report_id, 'recommend samples for a sample selection');
     PERFORM {{ schema }}._require_draft_selection(v_version, 'recommend samples for');
 
     PERFORM {{ schema }}._refuse_repeated_keys(p_samples, 'p_samples');
@@ -219,7 +267,7 @@ $fn$;
 -- p_decisions: [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}]
 -- "data" comes with, and only with, "modified": it replaces the sample's data
 -- (the recommended data stays in the audit trail).
-CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_decisions jsonb, p_actor integer) RETURNS integer
+CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_decisions jsonb, p_actor integer DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -228,9 +276,10 @@ DECLARE
     v_count   integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
         'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, left(e.x::text, 80)), '; ' ORDER BY e.i) INTO v_bad
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
       FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(x, i)
      WHERE jsonb_typeof(e.x) <> 'object'
         OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
@@ -245,6 +294,7 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each needs sample_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
     END IF;
+    PERFORM {{ schema }}._check_sample_items(p_decisions);
 
     v_version := {{ schema }}._lock_sample_version(p_version, false);
     IF v_version.version_status <> 'pending_approval' THEN
@@ -330,7 +380,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_decision',
-            MESSAGE = format('sample decision %s does not exist', p_decision_id);
+            MESSAGE = format('sample decision %s does not exist', coalesce(p_decision_id::text, 'null')),
+            HINT = 'Pass the id of a row of the sample_decisions view.';
     END IF;
 END
 $fn$;

@@ -7,7 +7,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM {{ schema }}.workflow_phases WHERE phase_name = p_phase) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_phase',
-            MESSAGE = format('phase "%s" does not exist', p_phase),
+            MESSAGE = format('phase %s does not exist', coalesce(quote_literal({{ schema }}._prefix(p_phase)), 'null')),
             DETAIL = format('phases: %s', (SELECT string_agg(phase_name, ', ' ORDER BY ordinal) FROM {{ schema }}.workflow_phases)),
             HINT = 'Register new phases with phaseline_api.register_phase.';
     END IF;
@@ -15,15 +15,17 @@ END
 $fn$;
 
 -- A new draft version, in progress, its data copied from the latest version.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.start_phase(p_cycle uuid, p_report uuid, p_phase text, p_actor integer) RETURNS uuid
+CREATE OR REPLACE FUNCTION {{ api_schema }}.start_phase(p_cycle uuid, p_report uuid, p_phase text, p_actor integer DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
     v_id uuid;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_phase(p_phase);
     PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a phase');
     -- phase_data NULL: the contract trigger copies the parent's data, read
     -- under the engine's key lock (140_phase_data.sql).
     INSERT INTO {{ schema }}.workflow_phase_data (cycle_id, report_id, phase_name, phase_status, phase_data, started_at)
@@ -38,17 +40,32 @@ $fn$;
 -- Replace is the default because it is what a form or a job that owns the
 -- whole payload means, and it is idempotent; p_merge => true applies a
 -- top-level JSON merge patch (keys given replace, keys given as null are removed).
-CREATE OR REPLACE FUNCTION {{ api_schema }}.save_phase_data(p_version uuid, p_data jsonb, p_actor integer, p_merge boolean DEFAULT false) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.save_phase_data(p_version uuid, p_data jsonb, p_actor integer DEFAULT NULL, p_merge boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
+    v_cycle  uuid;
+    v_report uuid;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     IF jsonb_typeof(p_data) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_data_shape',
             MESSAGE = 'phase data is a JSON object',
-            DETAIL = format('got: %s', left(p_data::text, 200));
+            DETAIL = format('got: %s', coalesce({{ schema }}._prefix(left(p_data::text, 41)), 'null')),
+            HINT = 'Pass {"key": value, ...} as the contract of the phase describes.';
+    END IF;
+    IF p_merge IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'argument_required',
+            MESSAGE = 'p_merge is null: say whether to replace (false) or merge (true)',
+            HINT = 'Omit p_merge to replace the data.';
+    END IF;
+    PERFORM {{ schema }}._check_json_size(p_data, 'the phase data');
+    SELECT cycle_id, report_id INTO v_cycle, v_report FROM {{ schema }}.workflow_phase_data WHERE id = p_version;
+    IF v_cycle IS NOT NULL THEN
+        PERFORM {{ schema }}._require_assigned(p_actor, v_cycle, v_report, 'save phase data');
     END IF;
     UPDATE {{ schema }}.workflow_phase_data
        SET phase_data = CASE WHEN p_merge
@@ -58,25 +75,27 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('phase data version %s does not exist', p_version),
+            MESSAGE = format('phase data version %s does not exist', coalesce(p_version::text, 'null')),
             HINT = 'Start one with phaseline_api.start_phase.';
     END IF;
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.complete_phase(p_version uuid, p_actor integer) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.complete_phase(p_version uuid, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
     v_row {{ schema }}.workflow_phase_data;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     SELECT * INTO v_row FROM {{ schema }}.workflow_phase_data WHERE id = p_version FOR UPDATE;
     IF v_row.id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('phase data version %s does not exist', p_version);
+            MESSAGE = format('phase data version %s does not exist', coalesce(p_version::text, 'null')),
+            HINT = 'Start one with phaseline_api.start_phase.';
     END IF;
     IF v_row.phase_status = 'completed' THEN
         RAISE EXCEPTION USING
@@ -93,18 +112,20 @@ END
 $fn$;
 
 -- Add a phase, or change the ordinal and contract of one: no DDL needed.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.register_phase(p_phase text, p_ordinal integer, p_contract jsonb, p_actor integer) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.register_phase(p_phase text, p_ordinal integer, p_contract jsonb, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
     v_taken text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_admin(p_actor, 'register phases');
     IF p_phase IS NULL OR p_phase !~ '^[a-z][a-z0-9_]{0,62}$' OR p_ordinal IS NULL OR p_ordinal < 1 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_name_is_plain',
-            MESSAGE = format('phase "%s" at ordinal %s: a phase needs a plain name and a positive ordinal', p_phase, p_ordinal),
+            MESSAGE = format('phase %s at ordinal %s: a phase needs a plain name and a positive ordinal',
+                             coalesce(quote_literal({{ schema }}._prefix(p_phase)), 'null'), coalesce(p_ordinal::text, 'null')),
             HINT = 'Names are lower case letters, digits and underscores, starting with a letter.';
     END IF;
     SELECT phase_name INTO v_taken FROM {{ schema }}.workflow_phases WHERE ordinal = p_ordinal AND phase_name <> p_phase;
@@ -115,9 +136,19 @@ BEGIN
             DETAIL = format('ordinals in use: %s', (SELECT string_agg(ordinal || '=' || phase_name, ', ' ORDER BY ordinal) FROM {{ schema }}.workflow_phases)),
             HINT = 'Pick a free ordinal.';
     END IF;
+    -- Finding 4: a null contract used to become '{}' and wipe the phase's
+    -- contract without a word. A contract is always given; '{}' says "none".
+    IF p_contract IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_contract_malformed',
+            MESSAGE = format('phase %s needs a data contract; got null', quote_literal(p_phase)),
+            DETAIL = format('its contract now: %s', coalesce((SELECT {{ schema }}._prefix(data_contract::text) FROM {{ schema }}.workflow_phases WHERE phase_name = p_phase), 'none (a new phase)')),
+            HINT = 'Pass the contract to keep (or the new one); pass ''{}'' for a phase without one.';
+    END IF;
+    PERFORM {{ schema }}._check_json_size(p_contract, 'the data contract');
     -- the catalog trigger refuses a malformed contract (22023 phase_contract_malformed)
     INSERT INTO {{ schema }}.workflow_phases (phase_name, ordinal, display_name, data_contract)
-    VALUES (p_phase, p_ordinal, initcap(replace(p_phase, '_', ' ')), coalesce(p_contract, '{}'))
+    VALUES (p_phase, p_ordinal, initcap(replace(p_phase, '_', ' ')), p_contract)
     ON CONFLICT (phase_name) DO UPDATE SET ordinal = EXCLUDED.ordinal, data_contract = EXCLUDED.data_contract;
     PERFORM {{ schema }}._leave(v_outer);
 END

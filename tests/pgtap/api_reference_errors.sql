@@ -19,7 +19,7 @@ SELECT (SELECT count(*) FROM phaseline.users) AS users, (SELECT count(*) FROM ph
 SELECT test.throws_rule(format($$SELECT phaseline_api.create_user('OWNER@Test.IO', 'Twin', 'tester', %s)$$, admin),
     '23505', 'users_email_key', 'an email that exists in another case is a duplicate') FROM w;
 SELECT test.throws_rule($$SELECT phaseline_api.create_user('owner@test.io', 'Twin', 'tester')$$,
-    '23505', 'users_email_key', 'an email that exists exactly is a duplicate, also without an actor');
+    '42501', 'actor_required', 'without an actor the permission is checked first: no word on whether the email exists');
 SELECT test.throws_rule(format($$SELECT phaseline_api.create_user('new@test.io', 'New', 'wizard', %s)$$, admin),
     '22023', 'unknown_role', 'an unknown role is refused') FROM w;
 SELECT test.throws_rule(format($$SELECT phaseline_api.create_user('new@test.io', 'New', NULL, %s)$$, admin),
@@ -116,6 +116,7 @@ SELECT is((SELECT is_active FROM phaseline.users WHERE user_id = (SELECT tester 
 SELECT test.throws_rule(format($$SELECT phaseline_api.propose_report_attribute(%L, %L, 'balance', '{}', %s)$$, cycle, report, tester),
     '42501', 'inactive_user', 'a deactivated user can no longer act') FROM w;
 SELECT phaseline_api.set_user_active(tester, true, admin) FROM w;
+SELECT phaseline_api.assign_report(cycle, report, tester, admin) FROM w;  -- back to tester: only the assigned tester writes (invariant 11)
 SELECT lives_ok(format($$SELECT phaseline_api.propose_report_attribute(%L, %L, 'balance', '{}', %s)$$, cycle, report, tester),
     'a reactivated user acts again') FROM w;
 SELECT results_eq(

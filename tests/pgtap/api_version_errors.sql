@@ -33,9 +33,9 @@ INSERT INTO v SELECT 'a1', phaseline_api.propose_report_attribute(cycle, report,
 SELECT phaseline_api.submit_version(pg_temp.v('a1'), tester) FROM w;
 SELECT phaseline_api.reject_version(pg_temp.v('a1'), owner, 'vague') FROM w;
 INSERT INTO v SELECT 'a2', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester) FROM w;
-SELECT phaseline_api.submit_version(pg_temp.v('a2'), tester2) FROM w;
+SELECT phaseline_api.submit_version(pg_temp.v('a2'), owner) FROM w;
 SELECT phaseline_api.approve_version(pg_temp.v('a2'), admin, 'fine') FROM w;
-INSERT INTO v SELECT 'a3', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester2) FROM w;
+INSERT INTO v SELECT 'a3', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', owner) FROM w;
 INSERT INTO v SELECT 'r1', phaseline_api.propose_report_attribute(cycle, report, 'rate', '{}', tester) FROM w;
 
 SELECT ok((SELECT proargnames FROM pg_proc WHERE oid = 'phaseline_api.version_history(uuid)'::regprocedure)
@@ -48,7 +48,7 @@ SELECT results_eq(
     format($$VALUES (%1$L::uuid, 1, false, 'rejected', NULL::uuid, %4$s, %4$s, %6$s, 'vague'),
                     (%2$L::uuid, 2, false, 'approved', %1$L::uuid, %4$s, %5$s, %7$s, 'fine'),
                     (%3$L::uuid, 3, true, 'draft', %2$L::uuid, %5$s, NULL::int, NULL::int, NULL::text)$$,
-           pg_temp.v('a1'), pg_temp.v('a2'), pg_temp.v('a3'), tester, tester2, owner, admin),
+           pg_temp.v('a1'), pg_temp.v('a2'), pg_temp.v('a3'), tester, owner, owner, admin),
     'version_history of the middle version lists all three, oldest first, with their workflow fields') FROM w;
 SELECT results_eq(
     format($$SELECT created_at IS NOT NULL, submitted_at IS NOT NULL, reviewed_at IS NOT NULL FROM phaseline_api.version_history(%L)$$, pg_temp.v('a3')),

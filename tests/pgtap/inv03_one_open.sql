@@ -14,7 +14,7 @@ BEGIN EXECUTE format('SELECT count(*) FROM %s', p_table) INTO v_n; RETURN v_n; E
 
 -- Report attributes: a draft blocks a second version, so does a pending one.
 INSERT INTO v SELECT 'a1', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester) FROM w;
-SELECT test.throws_rule(format($$SELECT phaseline_api.propose_report_attribute(%L, %L, 'balance', '{}', %s)$$, cycle, report, tester2),
+SELECT test.throws_rule(format($$SELECT phaseline_api.propose_report_attribute(%L, %L, 'balance', '{}', %s)$$, cycle, report, owner),
     '55000', 'open_version_exists', 'a second version of an attribute is refused while the first is a draft') FROM w;
 SELECT phaseline_api.submit_version(pg_temp.v('a1'), tester) FROM w;
 SELECT test.throws_rule(format($$SELECT phaseline_api.propose_report_attribute(%L, %L, 'balance', '{}', %s)$$, cycle, report, tester),

@@ -26,7 +26,7 @@ SELECT results_eq(
 -- One attribute through its life, by the API and by a direct write.
 INSERT INTO v SELECT 'a1', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{"v": 1}', tester) FROM w;
 SELECT phaseline_api.update_report_attribute(pg_temp.v('a1'), '{"v": 2}', tester) FROM w;
-SELECT pg_temp.act(tester2) FROM w;
+SELECT pg_temp.act(admin) FROM w;
 UPDATE phaseline.report_attributes SET definition = '{"v": 3}' WHERE id = pg_temp.v('a1');
 SELECT phaseline_api.submit_version(pg_temp.v('a1'), tester) FROM w;
 INSERT INTO v SELECT 'art1', phaseline_api.approve_version(pg_temp.v('a1'), owner, 'ok') FROM w;
@@ -35,7 +35,7 @@ SELECT results_eq(
     format($$SELECT actor, action, table_name, row_id FROM phaseline_api.audit_trail(%L)$$, pg_temp.v('a1')),
     format($$VALUES (%1$s, 'INSERT', 'report_attributes', %3$L), (%1$s, 'UPDATE', 'report_attributes', %3$L),
                     (%2$s, 'UPDATE', 'report_attributes', %3$L), (%1$s, 'UPDATE', 'report_attributes', %3$L),
-                    (%4$s, 'UPDATE', 'report_attributes', %3$L)$$, tester, tester2, pg_temp.v('a1'), owner),
+                    (%4$s, 'UPDATE', 'report_attributes', %3$L)$$, tester, admin, pg_temp.v('a1'), owner),
     'audit_trail returns propose, API edit, direct edit, submit and approve, oldest first, each with its actor') FROM w;
 SELECT results_eq(
     format($$SELECT old_row -> 'definition', new_row -> 'definition' FROM phaseline_api.audit_trail(%L)$$, pg_temp.v('a1')),
@@ -54,13 +54,13 @@ SELECT results_eq(
     'the artifact the approval wrote is audited, under the approver') FROM w;
 
 -- The engine's own writes: the latest flag moves, v1 is superseded, its artifact closed.
-INSERT INTO v SELECT 'a2', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{"v": 4}', tester2) FROM w;
+INSERT INTO v SELECT 'a2', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{"v": 4}', tester) FROM w;
 SELECT results_eq(
     format($$SELECT actor, action, (old_row ->> 'is_latest')::boolean, (new_row ->> 'is_latest')::boolean
                FROM phaseline_api.audit_trail(%L) OFFSET 5$$, pg_temp.v('a1')),
-    format($$VALUES (%s, 'UPDATE', true, false)$$, tester2),
+    format($$VALUES (%s, 'UPDATE', true, false)$$, tester),
     'taking the latest flag off v1 is audited under whoever made v2') FROM w;
-SELECT phaseline_api.submit_version(pg_temp.v('a2'), tester2) FROM w;
+SELECT phaseline_api.submit_version(pg_temp.v('a2'), tester) FROM w;
 SELECT phaseline_api.approve_version(pg_temp.v('a2'), admin) FROM w;
 SELECT results_eq(
     format($$SELECT actor, action, old_row ->> 'version_status', new_row ->> 'version_status'

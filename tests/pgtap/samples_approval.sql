@@ -13,7 +13,7 @@ SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S1", "status": "approved"}, {"sample_key": "S2", "status": "approved"},
     {"sample_key": "S3", "status": "modified", "data": {"loan": 33}}]', owner) FROM v, w;
 
-CREATE TEMP TABLE e AS SELECT * FROM test.error_of($$SELECT phaseline_api.approve_version((SELECT v1 FROM v), (SELECT owner FROM w))$$);
+CREATE TEMP TABLE e AS SELECT * FROM test.error_of($$SELECT phaseline_api.approve_version((SELECT v1 FROM v), (SELECT admin FROM w))$$);
 SELECT is((SELECT state || ' ' || rule FROM e), '55000 pending_decisions', 'approving with two decisions pending is refused');
 SELECT is((SELECT array(SELECT m[1] FROM regexp_matches(detail, '''(\w+)''', 'g') AS m ORDER BY 1) FROM e), ARRAY['S4', 'S5'],
     'the DETAIL names the pending samples');
@@ -26,10 +26,10 @@ SELECT is((SELECT count(*)::int FROM phaseline.approved_artifacts), 0, 'and regi
 
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S4", "status": "rejected", "note": "out of period"},
     {"sample_key": "S5", "status": "approved"}]', owner) FROM v, w;
-CREATE TEMP TABLE a AS SELECT phaseline_api.approve_version(v1, owner) AS id FROM v, w;
+CREATE TEMP TABLE a AS SELECT phaseline_api.approve_version(v1, admin) AS id FROM v, w;
 SELECT results_eq($$SELECT id, phase_name, artifact_key, reference_table, reference_id, reference_version, approved_by, superseded_at
                       FROM phaseline_api.approved_artifact((SELECT cycle FROM w), (SELECT report FROM w), 'samples')$$,
-    $$SELECT (SELECT id FROM a), 'sample_selection', NULL::text, 'sample_selection_versions', (SELECT v1 FROM v), 1, (SELECT owner FROM w), NULL::timestamptz$$,
+    $$SELECT (SELECT id FROM a), 'sample_selection', NULL::text, 'sample_selection_versions', (SELECT v1 FROM v), 1, (SELECT admin FROM w), NULL::timestamptz$$,
     'once every sample is decided the version is approved and registered as the samples artifact');
 
 -- Closed versions' decisions are frozen.
@@ -48,7 +48,8 @@ SELECT phaseline_api.decide_samples(v2, '[{"sample_key": "N1", "status": "approv
     {"sample_key": "S2", "status": "rejected", "note": "no longer in scope"}]', owner) FROM v, w;
 SELECT test.throws_rule($$SELECT phaseline_api.reject_version((SELECT v2 FROM v), (SELECT owner FROM w), NULL)$$,
     '22023', 'review_note_required', 'rejecting without a note is refused');
-SELECT lives_ok($$SELECT phaseline_api.reject_version((SELECT v2 FROM v), (SELECT owner FROM w), 'N3 still open; S2 dropped')$$,
+-- the owner modified N2 in version 2: four eyes leaves the rejection to the admin (issue 12, finding 1)
+SELECT lives_ok($$SELECT phaseline_api.reject_version((SELECT v2 FROM v), (SELECT admin FROM w), 'N3 still open; S2 dropped')$$,
     'a version is rejected even with a decision pending');
 SELECT is((SELECT version_status::text FROM phaseline.sample_selection_versions WHERE id = (SELECT v2 FROM v)), 'rejected', 'version 2 is rejected');
 SELECT is((SELECT reference_id FROM phaseline_api.approved_artifact((SELECT cycle FROM w), (SELECT report FROM w), 'samples')), (SELECT v1 FROM v),

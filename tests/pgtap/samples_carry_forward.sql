@@ -14,7 +14,7 @@ SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S1", "status": "approved", "note": "fine"},
     {"sample_key": "S2", "status": "modified", "data": {"loan": 22}}, {"sample_key": "S3", "status": "rejected"}]', owner) FROM v, w;
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S4", "status": "approved"}]', admin) FROM v, w;
-SELECT phaseline_api.approve_version(v1, owner) FROM v, w;
+SELECT phaseline_api.approve_version(v1, admin) FROM v, w;
 
 -- Decisions made in this transaction all carry now(); move version 1's back
 -- three days (as history, in backfill mode) so a carry that stamped now()
@@ -25,24 +25,24 @@ UPDATE phaseline.sample_decisions SET decided_at = decided_at - interval '3 days
 SET LOCAL phaseline.backfill = 'off';
 
 -- Version 2 through the API: carried at start.
-UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, tester2) FROM w;
+UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, owner) FROM w;
 SELECT results_eq(
     $$SELECT sample_key, recommendation_source::text, recommended_by, decision_status::text, decided_by, decided_at, decision_note,
              sample_data, carried_from_version_id, carried_from_decision_id, origin_decision_id
         FROM phaseline.sample_decisions WHERE version_id = (SELECT v2 FROM v) ORDER BY sample_key$$,
-    $$SELECT sample_key, 'carried_forward', (SELECT tester2 FROM w), decision_status::text, decided_by, decided_at, decision_note,
+    $$SELECT sample_key, 'carried_forward', (SELECT owner FROM w), decision_status::text, decided_by, decided_at, decision_note,
              sample_data, version_id, id, id
         FROM phaseline.sample_decisions WHERE version_id = (SELECT v1 FROM v) AND sample_key IN ('S1', 'S2', 'S4') ORDER BY sample_key$$,
     'start_sample_selection carries S1, S2 and S4 as carried_forward by the starter, keeping decision, decider, time, note and data');
 SELECT is((SELECT count(*)::int FROM phaseline.sample_decisions WHERE version_id = (SELECT v2 FROM v) AND sample_key = 'S3'), 0,
     'the rejected sample is not carried');
-SELECT is(phaseline_api.carry_forward(v1, v2, tester2), 0, 'carrying from the same version again carries nothing') FROM v, w;
+SELECT is(phaseline_api.carry_forward(v1, v2, owner), 0, 'carrying from the same version again carries nothing') FROM v, w;
 SELECT is((SELECT count(*)::int FROM phaseline.sample_decisions WHERE version_id = (SELECT v2 FROM v)), 3, 'version 2 still holds three samples');
 
-SELECT phaseline_api.submit_version(v2, tester2) FROM v, w;
-SELECT test.throws_rule($$SELECT phaseline_api.carry_forward((SELECT v1 FROM v), (SELECT v2 FROM v), (SELECT tester2 FROM w))$$,
+SELECT phaseline_api.submit_version(v2, owner) FROM v, w;
+SELECT test.throws_rule($$SELECT phaseline_api.carry_forward((SELECT v1 FROM v), (SELECT v2 FROM v), (SELECT owner FROM w))$$,
     '55000', 'version_not_draft', 'carrying into a version pending approval is refused');
-SELECT phaseline_api.approve_version(v2, owner) FROM v, w;
+SELECT phaseline_api.approve_version(v2, admin) FROM v, w;
 
 -- Version 3 made by a direct INSERT is an empty draft: nothing carried yet.
 DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT tester FROM w)::text, true); END$$;
@@ -111,7 +111,7 @@ UPDATE r2 SET v1 = phaseline_api.start_sample_selection(w.cycle, r2.report, w.te
 SELECT phaseline_api.recommend_samples(v1, '[{"sample_key": "R1"}]', 'tester', tester) FROM r2, w;
 SELECT phaseline_api.submit_version(v1, tester) FROM r2, w;
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "R1", "status": "approved"}]', owner) FROM r2, w;
-SELECT phaseline_api.approve_version(v1, owner) FROM r2, w;
+SELECT phaseline_api.approve_version(v1, admin) FROM r2, w;
 SELECT test.throws_rule($$SELECT phaseline_api.carry_forward((SELECT v1 FROM r2), (SELECT v3 FROM v), (SELECT tester FROM w))$$,
     '22023', 'carry_scope', 'carrying from another report''s sample selection is refused');
 SELECT test.throws_rule($$SELECT phaseline_api.carry_forward((SELECT v3 FROM v), (SELECT v3 FROM v), (SELECT tester FROM w))$$,

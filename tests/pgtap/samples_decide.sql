@@ -106,7 +106,9 @@ SELECT is((pg_temp.d('T1')).sample_data, '{"loan": 1}'::jsonb, 'the approved sam
 SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
 
 -- Closed: no more decisions.
-SELECT phaseline_api.approve_version(v1, owner) FROM v, w;
+-- the admin recommended A1 and A2, the owner modified T2: four eyes leaves
+-- the approval to a second admin (issue 12, finding 1)
+SELECT phaseline_api.approve_version(v1, phaseline_api.create_user('admin.b@test.io', 'Bea Admin', 'admin', admin)) FROM v, w;
 SELECT test.throws_rule($$SELECT phaseline_api.decide_samples((SELECT v1 FROM v), '[{"sample_key": "T4", "status": "rejected"}]', (SELECT owner FROM w))$$,
     '55000', 'decision_window', 'deciding a sample of an approved version is refused');
 DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT owner FROM w)::text, true); END$$;

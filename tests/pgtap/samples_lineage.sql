@@ -12,7 +12,10 @@ SELECT phaseline_api.recommend_samples(v1, '[{"sample_key": "S2", "data": {"loan
 SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
 SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S1", "status": "approved", "note": "keep"},
     {"sample_key": "S2", "status": "modified", "data": {"loan": 20}}]', owner) FROM v, w;
-SELECT phaseline_api.approve_version(v1, owner) FROM v, w;
+-- the admin recommended S2 and the owner modified it: four eyes leaves the
+-- approval to a second admin (issue 12, finding 1)
+CREATE TEMP TABLE admin_b AS SELECT phaseline_api.create_user('admin.b@test.io', 'Bea Admin', 'admin', admin) AS id FROM w;
+SELECT phaseline_api.approve_version(v1, (SELECT id FROM admin_b)) FROM v;
 -- Decisions made in this transaction all carry now(); move version 1's back
 -- three days (as history, in backfill mode) so a carry that stamped now()
 -- instead of copying the time would show.
@@ -20,10 +23,10 @@ DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT admin FROM w)::text, tr
 SET LOCAL phaseline.backfill = 'on';
 UPDATE phaseline.sample_decisions SET decided_at = decided_at - interval '3 days' WHERE version_id = (SELECT v1 FROM v);
 SET LOCAL phaseline.backfill = 'off';
-UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, tester2) FROM w;
-SELECT phaseline_api.submit_version(v2, tester2) FROM v, w;
-SELECT phaseline_api.approve_version(v2, owner) FROM v, w;
-UPDATE v SET v3 = phaseline_api.start_sample_selection(cycle, report, tester2) FROM w;
+UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, owner) FROM w;
+SELECT phaseline_api.submit_version(v2, owner) FROM v, w;
+SELECT phaseline_api.approve_version(v2, admin) FROM v, w;
+UPDATE v SET v3 = phaseline_api.start_sample_selection(cycle, report, owner) FROM w;
 CREATE TEMP TABLE d AS
 SELECT s.version_id, s.sample_key, s.id FROM phaseline.sample_decisions s WHERE s.version_id IN (SELECT v1 FROM v UNION ALL SELECT v2 FROM v UNION ALL SELECT v3 FROM v);
 CREATE FUNCTION pg_temp.d(p_version uuid, p_key text) RETURNS uuid LANGUAGE sql AS
@@ -33,8 +36,8 @@ SELECT results_eq(
     $$SELECT step, version_id, version_number, decision_id, sample_key, recommendation_source, recommended_by, decision_status, decided_by
         FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v3 FROM v), 'S1'))$$,
     $$SELECT * FROM (VALUES
-        (0, (SELECT v3 FROM v), 3, pg_temp.d((SELECT v3 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT tester2 FROM w), 'approved', (SELECT owner FROM w)),
-        (1, (SELECT v2 FROM v), 2, pg_temp.d((SELECT v2 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT tester2 FROM w), 'approved', (SELECT owner FROM w)),
+        (0, (SELECT v3 FROM v), 3, pg_temp.d((SELECT v3 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT owner FROM w), 'approved', (SELECT owner FROM w)),
+        (1, (SELECT v2 FROM v), 2, pg_temp.d((SELECT v2 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT owner FROM w), 'approved', (SELECT owner FROM w)),
         (2, (SELECT v1 FROM v), 1, pg_temp.d((SELECT v1 FROM v), 'S1'), 'S1', 'tester', (SELECT tester FROM w), 'approved', (SELECT owner FROM w))) AS x$$,
     'the lineage of the version 3 decision runs steps 0, 1, 2 through versions 3, 2, 1 to the tester''s recommendation');
 SELECT is((SELECT array_agg(DISTINCT decided_at) FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v3 FROM v), 'S1'))),
@@ -42,7 +45,7 @@ SELECT is((SELECT array_agg(DISTINCT decided_at) FROM phaseline_api.sample_linea
 SELECT results_eq(
     $$SELECT step, recommendation_source, recommended_by, decision_status, sample_data
         FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v2 FROM v), 'S2'))$$,
-    $$VALUES (0, 'carried_forward', (SELECT tester2 FROM w), 'modified', '{"loan": 20}'::jsonb),
+    $$VALUES (0, 'carried_forward', (SELECT owner FROM w), 'modified', '{"loan": 20}'::jsonb),
              (1, 'llm', (SELECT admin FROM w), 'modified', '{"loan": 20}'::jsonb)$$,
     'the lineage of a modified sample leads back to its llm recommendation by the admin');
 SELECT results_eq($$SELECT step, version_number FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v1 FROM v), 'S1'))$$,
@@ -51,7 +54,7 @@ SELECT results_eq($$SELECT step, version_number FROM phaseline_api.sample_lineag
 SELECT results_eq(
     $$SELECT version_number, cycle_id, report_id, recommendation_source::text, recommended_by, origin_decision_id, origin_source::text, origin_recommended_by
         FROM phaseline_api.sample_decisions WHERE id = pg_temp.d((SELECT v3 FROM v), 'S1')$$,
-    $$SELECT 3, cycle, report, 'carried_forward', tester2, pg_temp.d((SELECT v1 FROM v), 'S1'), 'tester', tester FROM w$$,
+    $$SELECT 3, cycle, report, 'carried_forward', owner, pg_temp.d((SELECT v1 FROM v), 'S1'), 'tester', tester FROM w$$,
     'the view shows the version 3 decision with its origin: the tester''s recommendation in version 1');
 SELECT results_eq(
     $$SELECT version_number, origin_decision_id, origin_source::text, origin_recommended_by
