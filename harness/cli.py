@@ -21,6 +21,7 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
 import psycopg
 
@@ -67,7 +68,7 @@ def _build(args) -> Build:
     overrides = dict(args.var)
     if getattr(args, "legacy_schema", None):
         overrides["legacy_schema"] = args.legacy_schema
-    return Build.load(overrides)
+    return Build.load(overrides, extensions=tuple(Path(p) for p in args.extension))
 
 
 def cmd_render(args) -> int:
@@ -168,6 +169,9 @@ def parser() -> argparse.ArgumentParser:
                         help="libpq connection string or URL (default: DATABASE_URL, else the PG* variables)")
     common.add_argument("--var", type=_var, action="append", default=argparse.SUPPRESS, metavar="NAME=VALUE",
                         help="override a variable of phaseline.toml [vars] (repeatable)")
+    common.add_argument("--extension", action="append", default=argparse.SUPPRESS, metavar="PATH",
+                        help="a directory with your own phaseline.toml, once/ and repeatable/ SQL, deployed with "
+                             "phaseline (repeatable)")
     top = argparse.ArgumentParser(prog="phaseline", parents=[common], description=__doc__.split("\n\n")[0],
                                   epilog=__doc__[__doc__.index("Exit codes"):],
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -219,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)  # exits 2 with one usage line on bad usage
     args.db = getattr(args, "db", "")
     args.var = getattr(args, "var", [])
+    args.extension = getattr(args, "extension", [])
     try:
         return args.handler(args)
     except psycopg.OperationalError as exc:

@@ -194,6 +194,20 @@ class Client:
     def assign_report(self, cycle: UUID, report: UUID, tester: int, actor: int | None = None) -> None:
         self._scalar("assign_report", cycle, report, tester, self._actor(actor))
 
+    def actor_binding(self) -> str:
+        """trusted_app or session: how this database binds the acting user."""
+        return self._scalar("actor_binding")
+
+    def session_user_id(self) -> int | None:
+        """Under session binding, the user the calling role acts as (None when unmapped)."""
+        return self._scalar("session_user_id")
+
+    def map_user_role(self, user: int, role: str, actor: int | None = None) -> None:
+        self._scalar("map_user_role", user, role, self._actor(actor))
+
+    def unmap_user_role(self, role: str, actor: int | None = None) -> None:
+        self._scalar("unmap_user_role", role, self._actor(actor))
+
     # --- any version ----------------------------------------------------------------------
 
     def submit_version(self, version: UUID, actor: int | None = None) -> None:

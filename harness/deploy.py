@@ -49,6 +49,10 @@ from .version import RELEASE, release_key
 DEPLOY_LOCK_KEY = 0x7068_6173_656C_696E
 DEFAULT_LOCK_TIMEOUT = "1s"  # per statement; a waiting lock request blocks writers queued behind it
 DEFAULT_LOCK_RETRIES = 8  # per statement, with exponential backoff from 0.25 s, capped at 4 s
+# Repeatable files that restate something about every object (its grants, its
+# comment): re-applied whenever any file is applied, even if their own text
+# did not change, since a new or re-created function starts without either.
+RESTATED = ("repeatable/900_privileges.sql", "repeatable/950_comments.sql")
 
 
 class DeployError(Exception):
@@ -255,9 +259,10 @@ def check_release(conn: psycopg.Connection, build: Build) -> dict | None:
             f"(deployed {installed['deployed_at']:%Y-%m-%d %H:%M} by {installed['deployed_by']}): downgrades are not supported. "
             f"Deploy {installed['release']} or newer."
         )
-    if installed["vars"] != build.vars:
-        diff = {k: (installed["vars"].get(k), v) for k, v in build.vars.items() if installed["vars"].get(k) != v}
-        diff.update({k: (v, None) for k, v in installed["vars"].items() if k not in build.vars})
+    # A variable a newer release introduced is absent from older records: it
+    # takes its default. Only a value that differs is a different rendering.
+    diff = {k: (v, build.vars[k]) for k, v in installed["vars"].items() if k in build.vars and build.vars[k] != v}
+    if diff:
         said = ", ".join(f"{k}: database {a!r}, now {b!r}" for k, (a, b) in sorted(diff.items()))
         raise RefusedError(
             f"refusing to deploy: the database was rendered with other variables ({said}). "
@@ -354,7 +359,7 @@ def deploy(
             for name in unknown_files(files, state):
                 log(f"note: the ledger has {name}, which this release does not know")
             if installed and not repair:
-                differences = tampering(conn, build)
+                differences = tampering(conn, build, rules=False)
                 if differences:
                     raise RefusedError(
                         "refusing to deploy: the database differs from what its release deployed:\n"
@@ -365,7 +370,11 @@ def deploy(
                 for item in plan:
                     if item.file.kind == "repeatable" and item.action == "applied":
                         item.action = "repair"
-            todo = [p for p in plan if p.action in ("apply", "reapply", "repair")]
+            if any(p.action in ("apply", "reapply") for p in plan):
+                for item in plan:
+                    if item.file.name in RESTATED and item.action == "applied":
+                        item.action = "restate"
+            todo = [p for p in plan if p.action in ("apply", "reapply", "repair", "restate")]
             started = time.perf_counter()
             for item in todo:
                 _apply(conn, item, ledger_schema, opts, log)
@@ -467,15 +476,19 @@ def status(
     return [(item, state.get(item.file.name)) for item in make_plan(build.files, state)]
 
 
-def tampering(conn: psycopg.Connection, build: Build) -> list[catalog.Difference]:
-    """How the live catalog differs from the snapshot deploy recorded, plus the rules that always hold."""
+def tampering(conn: psycopg.Connection, build: Build, *, rules: bool = True) -> list[catalog.Difference]:
+    """How the live catalog differs from the snapshot deploy recorded, plus (rules) what must always hold.
+
+    Deploy asks without the rules: what changed by hand since the last deploy
+    blocks it, while a rule this release adds is what the deploy comes to fix.
+    """
     ledger_schema = build.ctx["ledger_schema_name"]
     out: list[catalog.Difference] = []
     if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{ledger_schema}".catalog',)).fetchone()[0]:
         recorded = catalog.recorded_snapshot(conn, _t(ledger_schema, "catalog"))
         if recorded:
             out += catalog.compare(recorded, catalog.snapshot(conn, build.ctx))
-    return out + catalog.rule_breaches(conn, build.ctx)
+    return out + (catalog.rule_breaches(conn, build.ctx) if rules else [])
 
 
 def validate(conninfo: str = "", *, build: Build) -> list[catalog.Difference]:
@@ -492,8 +505,9 @@ def validate(conninfo: str = "", *, build: Build) -> list[catalog.Difference]:
         else:
             if installed["release"] != RELEASE:
                 out.append(catalog.Difference("release", RELEASE, f"the database is at release {installed['release']}"))
-            if installed["vars"] != build.vars:
-                out.append(catalog.Difference("release", RELEASE, f"rendered with other variables: {installed['vars']}"))
+            for key, value in sorted(installed["vars"].items()):
+                if key in build.vars and build.vars[key] != value:
+                    out.append(catalog.Difference("variable", key, f"the database has {value!r}, this render {build.vars[key]!r}"))
         for item in make_plan(build.files, state):
             if item.action == "drift":
                 out.append(catalog.Difference("file", item.file.name, f"drifted; changed: {', '.join(item.changed_sources)}"))

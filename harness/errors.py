@@ -44,6 +44,12 @@ class InvalidArgumentError(PhaselineError):
     sqlstate = "22023"
 
 
+class TooLongError(PhaselineError):
+    """22001: A text argument is longer than its documented limit."""
+
+    sqlstate = "22001"
+
+
 class ContractError(PhaselineError):
     """23514: Data breaks a rule on its content (a phase contract)."""
 
@@ -57,7 +63,7 @@ class WrongStateError(PhaselineError):
 
 
 class NotAllowedError(PhaselineError):
-    """42501: The actor may not do this: four eyes, not a reviewer, inactive, viewer."""
+    """42501: The actor may not do this: four eyes, not a reviewer, not assigned, inactive, viewer."""
 
     sqlstate = "42501"
 
@@ -84,12 +90,20 @@ class ActorMismatchError(NotAllowedError):
     rule = "actor_mismatch"
 
 
+class ActorNotSessionError(NotAllowedError):
+    rule = "actor_not_session"
+
+
 class ActorRequiredError(NotAllowedError):
     rule = "actor_required"
 
 
 class AdminOnlyError(NotAllowedError):
     rule = "admin_only"
+
+
+class ArgumentRequiredError(InvalidArgumentError):
+    rule = "argument_required"
 
 
 class AttributeShapeError(InvalidArgumentError):
@@ -112,8 +126,24 @@ class CarryScopeError(InvalidArgumentError):
     rule = "carry_scope"
 
 
+class CyclePeriodFiniteError(InvalidArgumentError):
+    rule = "cycle_period_finite"
+
+
 class CyclePeriodOrderedError(InvalidArgumentError):
     rule = "cycle_period_ordered"
+
+
+class DbRoleMappedError(AlreadyExistsError):
+    rule = "db_role_mapped"
+
+
+class DbRoleSuperuserError(NotAllowedError):
+    rule = "db_role_superuser"
+
+
+class DecisionNoteLengthError(TooLongError):
+    rule = "decision_note_length"
 
 
 class DecisionWindowError(WrongStateError):
@@ -124,16 +154,16 @@ class DecisionsShapeError(InvalidArgumentError):
     rule = "decisions_shape"
 
 
-class DisplayNameNotBlankError(InvalidArgumentError):
-    rule = "display_name_not_blank"
-
-
 class DuplicateSampleKeyError(InvalidArgumentError):
     rule = "duplicate_sample_key"
 
 
 class EmailIsAddressError(InvalidArgumentError):
     rule = "email_is_address"
+
+
+class EmailLengthError(TooLongError):
+    rule = "email_length"
 
 
 class EngineManagedError(WrongStateError):
@@ -160,12 +190,24 @@ class InactiveUserError(NotAllowedError):
     rule = "inactive_user"
 
 
+class JsonTooLargeError(InvalidArgumentError):
+    rule = "json_too_large"
+
+
+class LastAdminError(WrongStateError):
+    rule = "last_admin"
+
+
 class NoDeleteError(WrongStateError):
     rule = "no_delete"
 
 
 class NoSelfDeactivationError(InvalidArgumentError):
     rule = "no_self_deactivation"
+
+
+class NotAssignedError(NotAllowedError):
+    rule = "not_assigned"
 
 
 class NotReviewerError(NotAllowedError):
@@ -216,10 +258,6 @@ class RecommendationShapeError(InvalidArgumentError):
     rule = "recommendation_shape"
 
 
-class ReportNameNotBlankError(InvalidArgumentError):
-    rule = "report_name_not_blank"
-
-
 class ReportsNameKeyError(AlreadyExistsError):
     rule = "reports_name_key"
 
@@ -228,8 +266,16 @@ class ReviewNoteRequiredError(InvalidArgumentError):
     rule = "review_note_required"
 
 
+class RoleNotMappedError(NotAllowedError):
+    rule = "role_not_mapped"
+
+
 class SampleDecisionsReferencesError(DanglingReferenceError):
     rule = "sample_decisions_references"
+
+
+class SampleKeyLengthError(TooLongError):
+    rule = "sample_key_length"
 
 
 class SamplesShapeError(InvalidArgumentError):
@@ -244,6 +290,10 @@ class TesterCanTestError(InvalidArgumentError):
     rule = "tester_can_test"
 
 
+class UnknownActorBindingError(InvalidArgumentError):
+    rule = "unknown_actor_binding"
+
+
 class UnknownArtifactTypeError(InvalidArgumentError):
     rule = "unknown_artifact_type"
 
@@ -256,8 +306,16 @@ class UnknownCycleReportError(NotFoundError):
     rule = "unknown_cycle_report"
 
 
+class UnknownDbRoleError(NotFoundError):
+    rule = "unknown_db_role"
+
+
 class UnknownDecisionError(NotFoundError):
     rule = "unknown_decision"
+
+
+class UnknownMaxJsonBytesError(InvalidArgumentError):
+    rule = "unknown_max_json_bytes"
 
 
 class UnknownPhaseError(NotFoundError):
@@ -311,27 +369,36 @@ class ViewerReadOnlyError(NotAllowedError):
 #: rule name -> exception class
 RULES: dict[str, type[PhaselineError]] = {
     "actor_mismatch": ActorMismatchError,
+    "actor_not_session": ActorNotSessionError,
     "actor_required": ActorRequiredError,
     "admin_only": AdminOnlyError,
+    "argument_required": ArgumentRequiredError,
     "attribute_shape": AttributeShapeError,
     "audit_append_only": AuditAppendOnlyError,
     "batch_size_positive": BatchSizePositiveError,
     "carried_lineage": CarriedLineageError,
     "carry_scope": CarryScopeError,
+    "cycle_period_finite": CyclePeriodFiniteError,
     "cycle_period_ordered": CyclePeriodOrderedError,
+    "db_role_mapped": DbRoleMappedError,
+    "db_role_superuser": DbRoleSuperuserError,
+    "decision_note_length": DecisionNoteLengthError,
     "decision_window": DecisionWindowError,
     "decisions_shape": DecisionsShapeError,
-    "display_name_not_blank": DisplayNameNotBlankError,
     "duplicate_sample_key": DuplicateSampleKeyError,
     "email_is_address": EmailIsAddressError,
+    "email_length": EmailLengthError,
     "engine_managed": EngineManagedError,
     "four_eyes": FourEyesError,
     "group_busy": GroupBusyError,
     "illegal_transition": IllegalTransitionError,
     "immutable_column": ImmutableColumnError,
     "inactive_user": InactiveUserError,
+    "json_too_large": JsonTooLargeError,
+    "last_admin": LastAdminError,
     "no_delete": NoDeleteError,
     "no_self_deactivation": NoSelfDeactivationError,
+    "not_assigned": NotAssignedError,
     "not_reviewer": NotReviewerError,
     "open_version_exists": OpenVersionExistsError,
     "owner_can_review": OwnerCanReviewError,
@@ -344,17 +411,21 @@ RULES: dict[str, type[PhaselineError]] = {
     "phase_ordinal_taken": PhaseOrdinalTakenError,
     "phase_status_forward": PhaseStatusForwardError,
     "recommendation_shape": RecommendationShapeError,
-    "report_name_not_blank": ReportNameNotBlankError,
     "reports_name_key": ReportsNameKeyError,
     "review_note_required": ReviewNoteRequiredError,
+    "role_not_mapped": RoleNotMappedError,
     "sample_decisions_references": SampleDecisionsReferencesError,
+    "sample_key_length": SampleKeyLengthError,
     "samples_shape": SamplesShapeError,
     "test_cycles_name_key": TestCyclesNameKeyError,
     "tester_can_test": TesterCanTestError,
+    "unknown_actor_binding": UnknownActorBindingError,
     "unknown_artifact_type": UnknownArtifactTypeError,
     "unknown_cycle": UnknownCycleError,
     "unknown_cycle_report": UnknownCycleReportError,
+    "unknown_db_role": UnknownDbRoleError,
     "unknown_decision": UnknownDecisionError,
+    "unknown_max_json_bytes": UnknownMaxJsonBytesError,
     "unknown_phase": UnknownPhaseError,
     "unknown_report": UnknownReportError,
     "unknown_role": UnknownRoleError,
@@ -372,6 +443,7 @@ RULES: dict[str, type[PhaselineError]] = {
 SQLSTATES: dict[str, str] = {
     "no_data_found": "P0002",
     "invalid_parameter_value": "22023",
+    "string_data_right_truncation": "22001",
     "check_violation": "23514",
     "object_not_in_prerequisite_state": "55000",
     "insufficient_privilege": "42501",
@@ -379,10 +451,11 @@ SQLSTATES: dict[str, str] = {
     "foreign_key_violation": "23503",
     "lock_not_available": "55P03",
 }
-#: SQLSTATE -> exception class, for errors without a known rule
+#: SQLSTATE -> exception class, for errors without a known rule (rules named at run time, such as <field>_length)
 BY_SQLSTATE: dict[str, type[PhaselineError]] = {
     "P0002": NotFoundError,
     "22023": InvalidArgumentError,
+    "22001": TooLongError,
     "23514": ContractError,
     "55000": WrongStateError,
     "42501": NotAllowedError,
@@ -390,7 +463,6 @@ BY_SQLSTATE: dict[str, type[PhaselineError]] = {
     "23503": DanglingReferenceError,
     "55P03": BusyError,
 }
-
 
 def from_psycopg(exc: psycopg.Error) -> PhaselineError | None:
     """The phaseline exception for a psycopg error, or None when it is not one of phaseline's."""

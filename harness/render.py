@@ -88,8 +88,46 @@ def load_config(sql_dir: Path = SQL_DIR) -> dict:
         return tomllib.load(fh)
 
 
-def build_context(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> dict:
-    """The template variables: every [vars] entry quoted, its raw name as <var>_name."""
+def _entity(raw: dict, n: int, where: str) -> dict:
+    missing = {"entity", "table", "key", "artifact_type"} - raw.keys()
+    if missing:
+        raise RenderError(f"{where}: versioned entity #{n} lacks {', '.join(sorted(missing))}")
+    if raw["key"][:2] != ["cycle_id", "report_id"]:
+        # approvals, artifacts and four eyes look up the report of a version
+        raise RenderError(f"{where}: the key of {raw['entity']} must start with cycle_id, report_id")
+    phase = raw.get("artifact_phase")
+    return dict(
+        entity=raw["entity"],
+        table=quote_ident(raw["table"]),
+        table_name=raw["table"],
+        key=[quote_ident(k) for k in raw["key"]],
+        key_names=list(raw["key"]),
+        artifact_type=raw["artifact_type"],
+        artifact_key=quote_ident(raw["artifact_key"]) if raw.get("artifact_key") else None,
+        phase_column=quote_ident(phase[1:]) if phase and phase.startswith("@") else None,
+        phase_literal=phase if phase and not phase.startswith("@") else None,
+        before_submit=quote_ident(raw["before_submit"]) if raw.get("before_submit") else None,
+        before_approve=quote_ident(raw["before_approve"]) if raw.get("before_approve") else None,
+    )
+
+
+_EXTENSION_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def extension_name(path: Path) -> str:
+    """An extension's name: [extension] name in its phaseline.toml, else its directory's name."""
+    config = load_config(path) if (path / "phaseline.toml").exists() else {}
+    name = config.get("extension", {}).get("name", path.resolve().name)
+    if not _EXTENSION_NAME.fullmatch(name):
+        raise RenderError(f"{path}: extension name {name!r} must match {_EXTENSION_NAME.pattern}")
+    return name
+
+
+def build_context(
+    overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()
+) -> dict:
+    """The template variables: every [vars] entry quoted, its raw name as <var>_name; the versioned entities
+    of phaseline.toml, then those each extension declares in its own phaseline.toml."""
     config = load_config(sql_dir)
     values = dict(config["vars"])
     for key, value in (overrides or {}).items():
@@ -100,45 +138,41 @@ def build_context(overrides: dict[str, str] | None = None, sql_dir: Path = SQL_D
     for key, value in values.items():
         ctx[key] = quote_ident(value)
         ctx[f"{key}_name"] = value
-    entities = []
-    for n, raw in enumerate(config.get("versioned", []), start=1):
-        missing = {"entity", "table", "key", "artifact_type"} - raw.keys()
-        if missing:
-            raise RenderError(f"phaseline.toml: versioned entity #{n} lacks {', '.join(sorted(missing))}")
-        if raw["key"][:2] != ["cycle_id", "report_id"]:
-            # approvals, artifacts and four eyes look up the report of a version
-            raise RenderError(f"phaseline.toml: the key of {raw['entity']} must start with cycle_id, report_id")
-        phase = raw.get("artifact_phase")
-        entities.append(
-            dict(
-                entity=raw["entity"],
-                table=quote_ident(raw["table"]),
-                table_name=raw["table"],
-                key=[quote_ident(k) for k in raw["key"]],
-                key_names=list(raw["key"]),
-                artifact_type=raw["artifact_type"],
-                artifact_key=quote_ident(raw["artifact_key"]) if raw.get("artifact_key") else None,
-                phase_column=quote_ident(phase[1:]) if phase and phase.startswith("@") else None,
-                phase_literal=phase if phase and not phase.startswith("@") else None,
-                before_submit=quote_ident(raw["before_submit"]) if raw.get("before_submit") else None,
-                before_approve=quote_ident(raw["before_approve"]) if raw.get("before_approve") else None,
-            )
-        )
+    entities = [_entity(raw, n, "phaseline.toml") for n, raw in enumerate(config.get("versioned", []), start=1)]
+    for ext in extensions:
+        ext_toml = ext / "phaseline.toml"
+        ext_config = load_config(ext) if ext_toml.exists() else {}
+        unknown = set(ext_config) - {"extension", "versioned"}
+        if unknown:
+            raise RenderError(f"{ext_toml}: unknown section(s) {', '.join(sorted(unknown))}; known: extension, versioned")
+        entities += [_entity(raw, n, str(ext_toml)) for n, raw in enumerate(ext_config.get("versioned", []), start=1)]
+    seen: set[str] = set()
+    for e in entities:
+        for name in (e["entity"], e["table_name"]):
+            if name in seen:
+                raise RenderError(f"versioned entity or table {name!r} is declared twice")
+        seen |= {e["entity"], e["table_name"]}
     ctx["versioned"] = entities
     by_name = {e["entity"]: e for e in entities}
 
     def entity(name: str) -> dict:
         if name not in by_name:
-            raise RenderError(f"no versioned entity {name!r} in phaseline.toml")
+            raise RenderError(f"no versioned entity {name!r} in phaseline.toml or an extension")
         return by_name[name]
 
     ctx["entity"] = entity
     return ctx
 
 
-def _environment(sql_dir: Path) -> jinja2.Environment:
+def _environment(sql_dir: Path, extensions: tuple[Path, ...] = ()) -> jinja2.Environment:
+    # An extension's files are templates too, named ext-<name>/once/..., and
+    # can import phaseline's includes ({% import 'include/shapes.sql' as v %}).
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(sql_dir))
+    if extensions:
+        prefixed = {f"ext-{extension_name(p)}": jinja2.FileSystemLoader(str(p)) for p in extensions}
+        loader = jinja2.ChoiceLoader([loader, jinja2.PrefixLoader(prefixed)])
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(sql_dir)),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -149,12 +183,17 @@ def _environment(sql_dir: Path) -> jinja2.Environment:
     return env
 
 
-def sql_files(sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
-    """(kind, name) of every file deploy applies, in apply order."""
+def sql_files(sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()) -> list[tuple[str, str]]:
+    """(kind, name) of every file deploy applies, in apply order: all run-once files (phaseline's, then each
+    extension's), then all repeatable files (likewise), so an extension's tables exist before the engine's
+    triggers are generated for them."""
     files = []
     for kind in KINDS:
         for path in sorted((sql_dir / kind).glob("*.sql")):
             files.append((kind, f"{kind}/{path.name}"))
+        for ext in extensions:
+            for path in sorted((ext / kind).glob("*.sql")):
+                files.append((kind, f"ext-{extension_name(ext)}/{kind}/{path.name}"))
     return files
 
 
@@ -185,12 +224,20 @@ class Build:
     overrides: dict[str, str]
     ctx: dict
     env: jinja2.Environment
+    extensions: tuple[Path, ...] = ()
     _files: list[SqlFile] | None = None
 
     @classmethod
-    def load(cls, overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR) -> "Build":
+    def load(
+        cls, overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()
+    ) -> "Build":
         overrides = dict(overrides or {})
-        return cls(sql_dir=sql_dir, overrides=overrides, ctx=build_context(overrides, sql_dir), env=_environment(sql_dir))
+        extensions = tuple(Path(p) for p in extensions)
+        for ext in extensions:
+            if not ext.is_dir():
+                raise RenderError(f"extension {ext}: not a directory")
+        return cls(sql_dir=sql_dir, overrides=overrides, ctx=build_context(overrides, sql_dir, extensions),
+                   env=_environment(sql_dir, extensions), extensions=extensions)
 
     @property
     def vars(self) -> dict[str, str]:
@@ -201,7 +248,7 @@ class Build:
     @property
     def files(self) -> list[SqlFile]:
         if self._files is None:
-            self._files = [self.render(kind, name) for kind, name in sql_files(self.sql_dir)]
+            self._files = [self.render(kind, name) for kind, name in sql_files(self.sql_dir, self.extensions)]
         return self._files
 
     def render(self, kind: str, name: str) -> SqlFile:

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from phaseline import DeployError, RenderError, deploy, render_all, status
+from phaseline.deploy import RESTATED
 from phaseline.render import SQL_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,11 +92,12 @@ def test_a_changed_repeatable_file_is_reapplied_alone(scratch_dsn, tmp_path):
 
     done = deploy(scratch_dsn, log=quiet, sql_dir=sql_dir)
 
-    assert [(p.file.name, p.action) for p in done] == [(ATTR_FILE, "reapply")]
+    # the changed file, then the files that restate grants and comments for every object (deploy.RESTATED)
+    assert [(p.file.name, p.action) for p in done] == [(ATTR_FILE, "reapply")] + [(n, "restate") for n in RESTATED]
     after = ledger_rows(scratch_dsn)
     assert after[: len(before)] == before
-    assert [r[0] for r in after[len(before):]] == [ATTR_FILE]
-    assert after[-1][2] == next(f.sha256 for f in render_all(sql_dir=sql_dir) if f.name == ATTR_FILE)
+    assert [r[0] for r in after[len(before):]] == [ATTR_FILE, *RESTATED]
+    assert after[len(before)][2] == next(f.sha256 for f in render_all(sql_dir=sql_dir) if f.name == ATTR_FILE)
     assert "as its definition" in prosrc(scratch_dsn, "phaseline_api.propose_report_attribute")
     assert deploy(scratch_dsn, log=quiet, sql_dir=sql_dir) == []
 
@@ -197,7 +199,10 @@ def test_a_failing_file_stops_the_deploy_and_leaves_no_trace(scratch_dsn, tmp_pa
     assert m.group(2) == sqlstate, msg
     assert message in m.group(3), msg
 
-    assert ledger_rows(scratch_dsn) == before, "neither the broken file nor any later one is in the ledger"
+    after = ledger_rows(scratch_dsn)
+    assert after[: len(before)] == before
+    # the files before it in apply order were applied (the restated grants and comments); it and later ones not
+    assert [r[0] for r in after[len(before):]] == list(RESTATED), "neither the broken file nor any later one is in the ledger"
     with psycopg.connect(scratch_dsn) as conn:
         left = conn.execute(
             "SELECT to_regclass('phaseline.broken_before'), to_regprocedure('phaseline.broken_fn()'),"

@@ -97,10 +97,12 @@ ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT sample_key_not_bla
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT sample_key_length;
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT decision_note_length;
 
--- Every versioned table: a review note within its limit. (That a rejection
--- says why in more than whitespace is a trigger, repeatable/160: migrated
--- legacy history holds rejections without a note.)
-{% for e in versioned %}
+-- Every versioned table of phaseline: a review note within its limit. (That
+-- a rejection says why in more than whitespace is a trigger, repeatable/160:
+-- migrated legacy history holds rejections without a note.) Named, not
+-- looped over `versioned`: a run-once file must not render differently when
+-- an extension declares another entity (that would be drift).
+{% for e in [entity('report_attribute'), entity('sample_selection'), entity('phase_data')] %}
 ALTER TABLE {{ schema }}.{{ e.table }} ADD CONSTRAINT review_note_length CHECK (char_length(review_note) <= {{ schema }}._text_limit('review_note')) NOT VALID;
 ALTER TABLE {{ schema }}.{{ e.table }} VALIDATE CONSTRAINT review_note_length;
 {% endfor %}

@@ -21,8 +21,10 @@ COMMENT ON {{ kind }} {{ target }} IS {{ caller().split() | join(' ') | literal 
 {%- endmacro %}
 {%- set api = api_schema ~ '.' %}
 {%- set actor_errors -%}
-42501 actor_required (p_actor is null), P0002 unknown_user (p_actor does not exist), 42501 inactive_user,
-42501 viewer_read_only (p_actor is a viewer)
+42501 actor_required (p_actor is null in trusted_app binding), P0002 unknown_user (p_actor does not exist),
+42501 inactive_user, 42501 viewer_read_only (p_actor is a viewer), 42501 actor_not_session (session binding:
+p_actor is not the user mapped to the calling role), 42501 role_not_mapped (session binding: the calling role
+acts as nobody)
 {%- endset %}
 {%- set artifact_types = versioned | map(attribute='artifact_type') | join(', ') %}
 {%- set entities = versioned | map(attribute='entity') | join(', ') %}
@@ -72,6 +74,32 @@ cycle_id; p_report: the report_id; p_tester: the user_id of an active tester or 
 acting. Returns nothing. Errors: {{ actor_errors }}, 42501 admin_only, P0002 unknown_cycle, P0002
 unknown_report, P0002 unknown_user (p_tester does not exist), 22023 tester_can_test (p_tester is not an active
 tester or admin).
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'actor_binding()') %}
+Returns how this database binds the acting user: trusted_app (the application vouches for p_actor) or session
+(the acting user is the phaseline user mapped to the calling database role; p_actor may be omitted and, when
+given, must match). Chosen at deploy time (--var actor_binding=...). Changes nothing. Errors: none.
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'session_user_id()') %}
+Returns the phaseline user_id the calling database role acts as under session binding, or null when the role
+is not mapped: what an application shows as "you". Changes nothing. Errors: none.
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'map_user_role(integer, text, integer)') %}
+Maps a database role to the phaseline user it acts as under session binding. p_user: the user_id; p_role: the
+name of an existing, non-superuser database role (mapped by name, so it survives dump and restore); p_actor:
+the admin acting. A role acts as one user at a time; a user may have several roles. Returns nothing. Errors:
+{{ actor_errors }}, 42501 admin_only, P0002 unknown_user (p_user does not exist), P0002 unknown_db_role (no
+such role), 42501 db_role_superuser (superusers are never mapped), 23505 db_role_mapped (the role already acts
+as a user: unmap it first).
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'unmap_user_role(text, integer)') %}
+Ends a database role's mapping: from now on it acts as nobody; the mapping's history stays in user_db_roles.
+p_role: the role name; p_actor: the admin acting. Returns nothing. Errors: {{ actor_errors }}, 42501
+admin_only, P0002 unknown_db_role (the role is not mapped).
 {% endcall %}
 
 -- ---------------------------------------------------------------------------
@@ -321,6 +349,15 @@ The versioned table that holds the approved version ({% for e in versioned %}{{ 
 {% call doc('COLUMN', t ~ 'role') %}tester, report_owner, admin or viewer. Admins keep reference data and review any report; owners review their reports; viewers only read.{% endcall %}
 {% call doc('COLUMN', t ~ 'is_active') %}False once deactivated: the user can no longer act, and keeps their history (users are never deleted).{% endcall %}
 {% call doc('COLUMN', t ~ 'created_at') %}When the user was created.{% endcall %}
+
+{% set t = schema ~ '.user_db_roles.' %}
+{% call doc('COLUMN', t ~ 'id') %}The mapping's id.{% endcall %}
+{% call doc('COLUMN', t ~ 'role_name') %}The database role (by name) that acts as user_id under session binding.{% endcall %}
+{% call doc('COLUMN', t ~ 'user_id') %}users.user_id of the phaseline user the role acts as.{% endcall %}
+{% call doc('COLUMN', t ~ 'mapped_by') %}users.user_id of the admin who made the mapping.{% endcall %}
+{% call doc('COLUMN', t ~ 'mapped_at') %}When the mapping was made.{% endcall %}
+{% call doc('COLUMN', t ~ 'unmapped_by') %}users.user_id of the admin who ended the mapping; null while it holds.{% endcall %}
+{% call doc('COLUMN', t ~ 'unmapped_at') %}When the mapping ended; null while it holds (one open mapping per role).{% endcall %}
 
 {% set t = schema ~ '.test_cycles.' %}
 {% call doc('COLUMN', t ~ 'cycle_id') %}The cycle's id.{% endcall %}
