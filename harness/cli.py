@@ -14,7 +14,7 @@ import psycopg
 
 from .deploy import DeployError, deploy, status
 from .legacy_fixture import FixtureError, create_fixture
-from .migrate import DEFAULT_BATCH_SIZE, MigrationError, backfill, contract, expand, verify
+from .migrate import DEFAULT_BATCH_SIZE, DEFAULT_WAIT_LEGACY, MigrationError, backfill, contract, expand, verify
 from .render import RenderError, build_context, render_all
 
 
@@ -64,7 +64,7 @@ def cmd_migrate_legacy(args) -> int:
     if args.action == "expand":
         expand(args.db, overrides)
     elif args.action == "backfill":
-        backfill(args.db, overrides, batch_size=args.batch_size, restart=args.restart)
+        backfill(args.db, overrides, batch_size=args.batch_size, restart=args.restart, wait_legacy=args.wait_legacy)
     elif args.action == "verify":
         passed, _ = verify(args.db, overrides)
         return 0 if passed else 1
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["expand", "backfill", "verify", "contract"])
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"backfill: legacy rows per batch (default {DEFAULT_BATCH_SIZE})")
     p.add_argument("--restart", action="store_true", help="backfill: start a new pass from the first step")
+    p.add_argument("--wait-legacy", type=float, default=DEFAULT_WAIT_LEGACY, metavar="SECONDS",
+                   help=f"backfill: how long a batch may wait for legacy transactions holding its groups (default {DEFAULT_WAIT_LEGACY:.0f})")
     p.add_argument("--dry-run", action="store_true", help="contract: print what would be dropped, change nothing")
     p.add_argument("--legacy-schema", help="schema of the legacy tables (default: legacy_schema of sql/phaseline.toml)")
     p = sub.add_parser("legacy-fixture", help="create the legacy tables with generated data (a test fixture)")
