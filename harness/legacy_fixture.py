@@ -378,7 +378,7 @@ class LegacyWriter(threading.Thread):
                         elif kind == 0 or not (attrs and phases and records):
                             rid = conn.execute(sql.SQL(
                                 "INSERT INTO {}.sample_records (set_id, sample_identifier, sample_data) "
-                                "VALUES (%s, %s, jsonb_build_object('account', %s)) RETURNING record_id").format(s),
+                                "VALUES (%s, %s, jsonb_build_object('account', %s::text)) RETURNING record_id").format(s),
                                 (sets[n % len(sets)], f"W-{n}", f"ACC-W-{n}")).fetchone()[0]
                             mine.append(rid)
                         elif kind == 1:

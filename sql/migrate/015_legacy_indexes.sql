@@ -12,3 +12,9 @@ CREATE INDEX IF NOT EXISTS phaseline_mig_sets_master
     ON {{ legacy_schema }}.sample_sets (master_set_id);
 CREATE INDEX IF NOT EXISTS phaseline_mig_records_set_sample
     ON {{ legacy_schema }}.sample_records (set_id, sample_identifier);
+{% from 'migrate/_shapes.sql' import phase_tables %}
+-- A phase key's rows, for a mirrored phase write.
+{%- for p in phase_tables %}
+CREATE INDEX IF NOT EXISTS {{ ('phaseline_mig_' ~ p.phase ~ '_key') | ident }}
+    ON {{ legacy_schema }}.{{ p.table | ident }} (cycle_id, report_id);
+{%- endfor %}

@@ -98,8 +98,13 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_defects_begin() RETURNS void
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
-    DROP TABLE IF EXISTS pg_temp._mig_new_defects;
-    CREATE TEMP TABLE _mig_new_defects (LIKE {{ compat_schema }}.migration_defects INCLUDING DEFAULTS) ON COMMIT DROP;
+    -- made once per session and emptied per use: a mirror calls this for
+    -- each group, and a table's creation costs more than its rows
+    IF to_regclass('pg_temp._mig_new_defects') IS NULL THEN
+        CREATE TEMP TABLE _mig_new_defects (LIKE {{ compat_schema }}.migration_defects INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+    ELSE
+        DELETE FROM pg_temp._mig_new_defects;
+    END IF;
 END
 $fn$;
 
@@ -617,7 +622,9 @@ BEGIN
            l.sample_data AS l_sample_data, l.created_at AS l_created_at,
            NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d WHERE d.id = l.record_id) AS is_new
       FROM lin l JOIN _mig_src_sets_t t ON t.id = l.set_id;
-    CREATE INDEX ON _mig_td (n, actor);
+    IF v_recs > 200 THEN  -- a batch's; a mirror's few rows need no index
+        CREATE INDEX ON _mig_td (n, actor);
+    END IF;
     ANALYZE pg_temp._mig_td;
 
     INSERT INTO pg_temp._mig_new_defects (legacy_table, legacy_id, kind, group_id, columns, detail)
@@ -712,7 +719,9 @@ BEGIN
 
     DROP TABLE IF EXISTS pg_temp._mig_lp;
     CREATE TEMP TABLE _mig_lp ON COMMIT DROP AS
-    SELECT l.* FROM {{ migration_schema }}._mig_legacy_phases l JOIN _mig_keys k USING (cycle_id, report_id, phase_name);
+    -- the ANY restrictions reach each phase table of the view (a join would not): index scans, not seven table scans
+    SELECT l.* FROM {{ migration_schema }}._mig_legacy_phases l JOIN _mig_keys k USING (cycle_id, report_id, phase_name)
+     WHERE l.cycle_id = ANY (p_cycles) AND l.report_id = ANY (p_reports);
 
     PERFORM {{ migration_schema }}._mig_ensure_users(ARRAY(SELECT signed_off_by FROM _mig_lp));
     PERFORM {{ migration_schema }}._mig_ensure_reference(ARRAY(SELECT cycle_id FROM _mig_keys ORDER BY cycle_id, report_id, phase_name),

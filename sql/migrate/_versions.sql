@@ -151,7 +151,9 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
            v.creator_unknown, v.reviewer_unknown, v.l_created_by, v.l_reviewer,
            v.l_created_at, v.l_submitted_at, v.l_reviewed_at
       FROM v;
-    CREATE INDEX ON {{ tgt }} (id);
+    IF (SELECT count(*) FROM {{ tgt }}) > 200 THEN  -- a batch's; a mirror's few versions need none
+        CREATE INDEX ON {{ tgt }} (id);
+    END IF;
     ANALYZE {{ tgt }};
 
     -- Defects every entity shares (row-level; see migration_defects).
