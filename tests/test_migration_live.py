@@ -156,6 +156,12 @@ def test_repeatable_read_writers_whose_snapshot_predates_a_batch_succeed(legacy_
         conn.execute("UPDATE legacy.scoping_phases SET scoping_notes = 'rr' WHERE phase_id = %s", (md5_uuid("phase:1:2"),))
         conn.commit()
     legacy_writes(app, psycopg.IsolationLevel.REPEATABLE_READ)
+    with psycopg.connect(app) as conn:  # several phase keys of one cycle in one queue drain
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.execute("UPDATE legacy.test_execution_phases SET tests_executed = coalesce(tests_executed, 0) + 7 "
+                     "WHERE cycle_id = (SELECT cycle_id FROM legacy.test_execution_phases WHERE phase_id = %s)",
+                     (md5_uuid("phase:4:2"),))
+    assert one(legacy_dsn, "SELECT count(*) FROM phaseline_migration.sync_queue WHERE group_kind = 'phase_keys'") > 3
     assert one(legacy_dsn, "SELECT count(*) FROM phaseline_migration.sync_queue") > 0
     passed, report = verify(legacy_dsn, log=quiet)
     assert not passed and report["sync_queue"] > 0  # queued, not yet placed: verify says so

@@ -228,6 +228,9 @@ DECLARE
     v_orph   uuid[];
     v_full   boolean;
     v_samp   text[];
+    v_pc     uuid[];
+    v_pr     uuid[];
+    v_pp     text[];
 BEGIN
     PERFORM set_config('phaseline.backfill', 'on', true);
     SELECT array_agg(q.id) INTO v_ids
@@ -261,14 +264,13 @@ BEGIN
             PERFORM {{ migration_schema }}._mig_apply_sample_sets(v_sets, coalesce(v_samp, '{}'), '{}'::uuid[]);
         END IF;
     END IF;
-    IF EXISTS (SELECT FROM {{ migration_schema }}.sync_queue q WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') THEN
-        PERFORM {{ migration_schema }}._mig_apply_phase_data(
-            ARRAY(SELECT DISTINCT ON (k) (k)[1]::uuid FROM (SELECT q.group_key AS k FROM {{ migration_schema }}.sync_queue q
-                   WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') x ORDER BY k),
-            ARRAY(SELECT DISTINCT ON (k) (k)[2]::uuid FROM (SELECT q.group_key AS k FROM {{ migration_schema }}.sync_queue q
-                   WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') x ORDER BY k),
-            ARRAY(SELECT DISTINCT ON (k) (k)[3] FROM (SELECT q.group_key AS k FROM {{ migration_schema }}.sync_queue q
-                   WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') x ORDER BY k));
+    -- one statement for the three arrays, so that they stay aligned key by key
+    SELECT array_agg(x.k[1]::uuid ORDER BY x.k), array_agg(x.k[2]::uuid ORDER BY x.k), array_agg(x.k[3] ORDER BY x.k)
+      INTO v_pc, v_pr, v_pp
+      FROM (SELECT DISTINCT q.group_key AS k FROM {{ migration_schema }}.sync_queue q
+             WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') x;
+    IF v_pc IS NOT NULL THEN
+        PERFORM {{ migration_schema }}._mig_apply_phase_data(v_pc, v_pr, v_pp);
     END IF;
     IF v_orph IS NOT NULL THEN
         PERFORM {{ migration_schema }}._mig_sync_orphans(v_orph);
