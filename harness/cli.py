@@ -28,7 +28,7 @@ import psycopg
 from .deploy import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DeployError, baseline, deploy, pending_sql, status, validate
 from . import docs
 from .legacy_fixture import FixtureError, create_fixture
-from .migrate import DEFAULT_BATCH_SIZE, MigrationError, backfill, contract, expand, verify
+from .migrate import DEFAULT_BATCH_SIZE, DEFAULT_WAIT_LEGACY, MigrationError, backfill, contract, expand, verify
 from .pgconn import describe_target, resolve_conninfo
 from .render import Build, RenderError
 from .version import RELEASE
@@ -146,7 +146,8 @@ def cmd_migrate_legacy(args) -> int:
     if args.action == "expand":
         expand(conninfo, build.overrides)
     elif args.action == "backfill":
-        backfill(conninfo, build.overrides, batch_size=args.batch_size, restart=args.restart)
+        backfill(conninfo, build.overrides, batch_size=args.batch_size, restart=args.restart,
+                 wait_legacy=args.wait_legacy)
     elif args.action == "verify":
         passed, _ = verify(conninfo, build.overrides)
         return EXIT_OK if passed else EXIT_DIFFERS
@@ -211,6 +212,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                    help=f"backfill: legacy rows per batch (default {DEFAULT_BATCH_SIZE})")
     p.add_argument("--restart", action="store_true", help="backfill: start a new pass from the first step")
+    p.add_argument("--wait-legacy", type=float, default=DEFAULT_WAIT_LEGACY, metavar="SECONDS",
+                   help=f"backfill: how long a batch may wait for legacy transactions holding its groups "
+                        f"(default {DEFAULT_WAIT_LEGACY:.0f})")
     p.add_argument("--dry-run", action="store_true", help="contract: print what would be dropped, change nothing")
     p.add_argument("--legacy-schema", help="schema of the legacy tables (default: legacy_schema of phaseline.toml)")
     p = add("legacy-fixture", "create the legacy tables with generated data (a test fixture)", cmd_legacy_fixture)

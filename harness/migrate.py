@@ -1,4 +1,4 @@
-"""migrate-legacy: from the legacy shapes (LEGACY.md) to phaseline, in four commands.
+"""migrate-legacy: from the legacy shapes (docs/LEGACY.md) to phaseline, in four commands.
 
   expand    deploy phaseline beside the legacy tables; install the migration's
             state, the sync triggers and the compatibility views (sql/migrate)
@@ -16,6 +16,7 @@ renders it, runs it, and reports. docs/MIGRATION.md describes the mapping.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -35,6 +36,11 @@ USER_ID_HEADROOM = 100_000
 EXPAND_LOCK_KEY = 0x6D69_6772_6174_65
 BACKFILL_LOCK_KEY = 0x6261_636B_6669_6C6C
 DEFAULT_BATCH_SIZE = 5000
+# How long one backfill batch may wait, in all, for legacy transactions that
+# hold its groups (a slow legacy batch job holds a group until it commits).
+DEFAULT_WAIT_LEGACY = 600.0
+# A batch's row-lock waits are cut this short: it holds its own locks meanwhile.
+BATCH_LOCK_TIMEOUT = "200ms"
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable)
 
 Hook = Callable[[str, int, psycopg.Connection], None]
@@ -174,33 +180,40 @@ def backfill(
     log=print,
     hook: Hook | None = None,
     progress_every: float = 1.0,
+    wait_legacy: float = DEFAULT_WAIT_LEGACY,
 ) -> dict:
-    """Run the unfinished backfill steps to the end; returns per-step rows, seconds and rate.
+    """Run the unfinished backfill steps to the end, then place what the sync queued; returns per-step rows, seconds and rate.
 
     hook(step, batch_number, conn) runs inside each batch's transaction,
     before its commit (tests use it to kill the backend mid-batch).
+    wait_legacy: how long, in seconds, one batch may wait in all for legacy
+    transactions that hold its groups before backfill gives up (resumable).
     """
     if batch_size < 1:
         raise MigrationError(f"--batch-size must be positive, got {batch_size}")
-    _, legacy, compat = _names(overrides)
+    ctx, legacy, compat = _names(overrides)
     c = sql.Identifier(compat)
+    m = sql.Identifier(ctx["migration_schema_name"])
     summary: dict = {"batch_size": batch_size, "steps": {}}
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SET application_name = 'phaseline migrate-legacy backfill'")
         _require_live(conn, legacy, compat, "backfill")
         if not conn.execute("SELECT pg_try_advisory_lock(%s)", (BACKFILL_LOCK_KEY,)).fetchone()[0]:
             raise MigrationError("another backfill is running on this database")
+        waiter = _Waiter(conninfo, m, wait_legacy, log)
         try:
             if restart:
-                conn.execute(sql.SQL("SELECT {}._mig_backfill_restart()").format(c))
+                conn.execute(sql.SQL("SELECT {}._mig_backfill_restart()").format(m))
             with conn.cursor(row_factory=dict_row) as cur:
                 steps = cur.execute(sql.SQL("SELECT * FROM {}.migration_progress ORDER BY ordinal").format(c)).fetchall()
             todo = [s for s in steps if s["finished_at"] is None]
             if not todo:
                 last = max(s["finished_at"] for s in steps)
-                log(f"backfill complete (pass {steps[0]['pass']}, finished {last:%Y-%m-%d %H:%M:%S}): nothing to do; "
-                    "--restart runs a new pass")
+                log(f"backfill complete (pass {steps[0]['pass']}, finished {last:%Y-%m-%d %H:%M:%S}): "
+                    "only the sync queue to place; --restart runs a new pass")
                 summary["complete"] = True
+                summary["queued_placed"] = _drain_queue(conn, m, batch_size, waiter, log)
+                summary["waited_s"] = round(waiter.total, 2)
                 return summary
             run_started = time.perf_counter()
             for step in todo:
@@ -214,10 +227,10 @@ def backfill(
                 analyzed_at = 0
                 while True:
                     batch_no += 1
-                    row = _run_batch(conn, c, name, batch_size, hook, batch_no, log)
+                    row = _run_batch(conn, m, name, batch_size, hook, batch_no, waiter)
                     if row["rows_done"] >= 2 * analyzed_at + 2000:
                         # keep plans over the growing phaseline tables index-driven
-                        conn.execute(sql.SQL("SELECT {}._mig_backfill_analyze(%s)").format(c), (name,))
+                        conn.execute(sql.SQL("SELECT {}._mig_backfill_analyze(%s)").format(m), (name,))
                         analyzed_at = row["rows_done"]
                     now = time.perf_counter()
                     done_here = row["rows_done"] - resumed_from
@@ -236,49 +249,144 @@ def backfill(
                 summary["steps"][name] = dict(rows=row["rows_done"] - resumed_from, seconds=round(seconds, 2),
                                               rows_per_s=round((row["rows_done"] - resumed_from) / seconds) if seconds else None,
                                               batches=row["batches"])
+            summary["queued_placed"] = _drain_queue(conn, m, batch_size, waiter, log)
             # reference counts (cycle, report) pairs and orphans re-scans the records: neither adds legacy rows
             placed = sum(s["rows"] for n, s in summary["steps"].items() if n not in ("reference", "orphans"))
             total_s = time.perf_counter() - run_started
             summary.update(rows=placed, seconds=round(total_s, 2), rows_per_s=round(placed / total_s) if total_s else None,
-                           complete=True)
+                           complete=True, waited_s=round(waiter.total, 2))
             log(f"backfill complete: {placed:,} legacy rows in {_fmt_seconds(total_s)} "
-                f"({summary['rows_per_s'] or 0:,} rows/s overall, batch size {batch_size})")
+                f"({summary['rows_per_s'] or 0:,} rows/s overall, batch size {batch_size}"
+                + (f", {waiter.total:.1f} s waiting for legacy transactions" if waiter.total >= 0.05 else "") + ")")
             return summary
         finally:
             if not conn.closed and not conn.broken:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (BACKFILL_LOCK_KEY,))
 
 
-def _run_batch(conn, compat_ident, step, batch_size, hook, batch_no, log) -> dict:
-    for attempt in range(1, 6):
+_BUSY = re.compile(r"lock_group=(\S+) class=(-?\d+) key=(-?\d+) group=(.*)$")
+
+
+class _Waiter:
+    """Waits out the legacy transaction that holds a group a batch needs.
+
+    A batch never waits while it holds locks (it only tries them, and its
+    row-lock waits are cut short by BATCH_LOCK_TIMEOUT), so it cannot
+    deadlock with a legacy writer. It rolls back; the waiter then waits for
+    that one advisory lock on a connection of its own, in a transaction
+    that holds nothing else, and lets it go at once. Up to `limit` seconds
+    per batch; progress says whom it waits for, every few seconds.
+    """
+
+    def __init__(self, conninfo: str, migration_ident, limit: float, log):
+        self.conninfo, self.m, self.limit, self.log = conninfo, migration_ident, limit, log
+        self.total = 0.0
+
+    def wait(self, step: str, batch_no: int, exc: psycopg.Error, waited: float) -> float:
+        """Wait once; returns the seconds waited. Raises MigrationError past the limit."""
+        if waited >= self.limit:
+            raise MigrationError(
+                f"{step}: batch {batch_no} waited {waited:.0f} s for legacy transactions (limit {self.limit:.0f} s, "
+                f"--wait-legacy); last: {exc.diag.message_primary}. Rerun backfill to resume, or raise --wait-legacy"
+            )
+        started = time.perf_counter()
+        busy = _BUSY.search(exc.diag.message_detail or "")
+        with psycopg.connect(self.conninfo, autocommit=True) as w:
+            w.execute("SET application_name = 'phaseline migrate-legacy backfill (waiting)'")
+            if busy is None:
+                # a row lock (lock_timeout) rather than a group: back off briefly
+                self.log(f"{step}: batch {batch_no} rolled back ({exc.diag.sqlstate} {exc.diag.message_primary}); "
+                         f"retrying (waited {waited:.1f} s of {self.limit:.0f})")
+                time.sleep(min(0.5, 0.05 * (1 + waited)))
+            else:
+                group, klass, key, name = busy.group(1), int(busy.group(2)), int(busy.group(3)), busy.group(4)
+                last_said = -1e9
+                while True:
+                    holder = w.execute(
+                        "SELECT a.pid, a.application_name, a.usename, a.state, "
+                        "       extract(epoch FROM clock_timestamp() - a.xact_start)::numeric(10, 1), left(a.query, 80) "
+                        "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid AND l.objid = %s::oid "
+                        "   AND l.objsubid = 2 LIMIT 1",
+                        (klass & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
+                    if holder is None:
+                        break
+                    spent = waited + time.perf_counter() - started
+                    if spent - last_said >= 5 or last_said < 0:
+                        last_said = spent
+                        self.log(f"{step}: batch {batch_no} waits for {group} {name}: held by legacy transaction pid {holder[0]} "
+                                 f"({holder[2]}, {holder[1] or 'no application_name'}, {holder[3]}, open {holder[4]} s: "
+                                 f"{' '.join((holder[5] or '').split())}); waited {spent:.0f} s of {self.limit:.0f}")
+                    left = self.limit - spent
+                    if left <= 0:
+                        break
+                    with w.transaction():
+                        w.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(min(left, 1.0) * 1000)}ms")))
+                        try:
+                            w.execute("SELECT pg_advisory_xact_lock(%s, %s)", (klass, key))
+                        except psycopg.errors.LockNotAvailable:
+                            pass
+                        else:
+                            break
+        spent = time.perf_counter() - started
+        self.total += spent
+        return spent
+
+
+def _run_batch(conn, migration_ident, step, batch_size, hook, batch_no, waiter: _Waiter) -> dict:
+    waited = 0.0
+    while True:
         try:
             with conn.transaction():
+                # never wait long on a row lock while holding this batch's: a
+                # legacy writer waiting on us would otherwise risk a deadlock
+                conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(BATCH_LOCK_TIMEOUT)))
                 with conn.cursor(row_factory=dict_row) as cur:
                     row = cur.execute(
-                        sql.SQL("SELECT * FROM {}._mig_backfill_batch(%s, %s)").format(compat_ident), (step, batch_size)
+                        sql.SQL("SELECT * FROM {}._mig_backfill_batch(%s, %s)").format(migration_ident), (step, batch_size)
                     ).fetchone()
                 if hook is not None:
                     hook(step, batch_no, conn)
             return row
         except RETRYABLE as exc:
-            # a legacy writer's mirror holds a lock this batch needs: the batch rolled back whole; try again
-            log(f"{step}: batch {batch_no} rolled back ({exc.diag.sqlstate} {exc.diag.message_primary}); retry {attempt}")
-            time.sleep(0.2 * attempt)
-    raise MigrationError(f"{step}: batch {batch_no} failed five times on lock conflicts; rerun backfill to resume")
+            # the batch rolled back whole: wait for what held it, outside any transaction, and try again
+            waited += waiter.wait(step, batch_no, exc, waited)
+
+
+def _drain_queue(conn, migration_ident, batch_size, waiter: _Waiter, log) -> int:
+    """Place the groups REPEATABLE READ legacy writers queued; returns the queue rows placed."""
+    done = 0
+    while True:
+        waited = 0.0
+        while True:
+            try:
+                with conn.transaction():
+                    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(BATCH_LOCK_TIMEOUT)))
+                    n = conn.execute(sql.SQL("SELECT {}._mig_drain_queue(%s)").format(migration_ident),
+                                     (max(1, batch_size // 50),)).fetchone()[0]
+                break
+            except RETRYABLE as exc:
+                waited += waiter.wait("sync_queue", done, exc, waited)
+        if not n:
+            break
+        done += n
+    if done:
+        log(f"sync queue: placed {done:,} group(s) that REPEATABLE READ legacy writes queued")
+    return done
 
 
 # --- verify -----------------------------------------------------------------
 
 def verify(conninfo: str = "", overrides: dict[str, str] | None = None, log=print) -> tuple[bool, dict]:
     """Compare old and new; returns (passed, report) and records the run."""
-    _, legacy, compat = _names(overrides)
+    ctx, legacy, compat = _names(overrides)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SET application_name = 'phaseline migrate-legacy verify'")
         _require_live(conn, legacy, compat, "verify")
         # One snapshot for the whole comparison, and for the journal count contract checks against.
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
-            report = conn.execute(sql.SQL("SELECT {}._mig_verify()").format(sql.Identifier(compat))).fetchone()[0]
+            report = conn.execute(sql.SQL("SELECT {}._mig_verify()").format(sql.Identifier(ctx["migration_schema_name"]))).fetchone()[0]
     log(format_report(report))
     return bool(report["passed"]), report
 

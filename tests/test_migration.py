@@ -21,7 +21,9 @@ from phaseline.legacy_fixture import create_fixture
 from phaseline.migrate import ContractRefused, backfill, contract, expand, verify
 from phaseline.pytest_plugin import TEST_DB, conninfo
 
-SCALE = 1500  # sample records: 10 masters of 3 versions, ~150 records each
+SCALE = 1500  # sample records: 14 masters of 3 versions, ~110 records each
+PHASE_TABLES = ("data_profiling_phases", "scoping_phases", "sample_selection_phases", "request_info_phases",
+                "test_execution_phases", "observation_management_phases", "test_report_phases")
 BATCH = 250
 
 
@@ -160,10 +162,11 @@ def test_compatibility_views_answer_legacy_queries_as_the_legacy_tables_did(lega
 
     # The old multi-join across the seven phase tables: the same rows, except
     # the pair whose scoping phase had two legacy rows (a recorded defect:
-    # legacy joins it twice, the view holds its latest version).
+    # legacy joins it twice, the view holds its latest version) and the pair
+    # whose statuses are spelled in upper case (the view reads them lower).
     old, new = both(PHASE_JOIN)
-    dup = {tuple(g.split("/")[:2]) for g in defect_groups("scoping_phases")}
-    assert len(dup) == 1
+    dup = {tuple(g.split("/")[:2]) for g in defect_groups(*PHASE_TABLES)}
+    assert len(dup) == 2
     assert [r for r in old if (str(r[0]), str(r[1])) not in dup] == [r for r in new if (str(r[0]), str(r[1])) not in dup]
     assert len(new) == len(old) - 1 and len(new) == one(legacy_dsn, "SELECT count(*) FROM legacy.data_profiling_phases")
 
@@ -318,18 +321,32 @@ def test_defects_are_recorded_and_hiding_one_fails_verify(legacy_dsn):
     # Two latest rows (master 5) and none (master 6): each corrected flag is a defect.
     assert ("latest_flag_corrected", md5_uuid("set:5:2")) in defects
     assert ("latest_flag_corrected", md5_uuid("set:6:3")) in defects
-    assert ("reapproved", md5_uuid("set:3:2")) in defects
+    # A newer approval next to an older one is how legacy recorded every approval: superseded, and no defect.
+    assert not any(k == "reapproved" for k, _ in defects)
     assert ("multiple_open", md5_uuid("set:9:2")) in defects
     # Orphans keep their whole legacy row.
     orphan = defects[("orphan_record", md5_uuid("orphan:1"))]
     assert orphan["row"]["sample_identifier"] == "ORPHAN-1" and orphan["row"]["set_id"] == md5_uuid("gone-set:1")
     kinds = {k for k, _ in defects}
-    assert {"email_rewritten", "role_mapped", "display_name_filled", "phase_duplicate", "version_renumbered"} <= kinds
+    assert {"email_rewritten", "role_mapped", "display_name_filled", "phase_duplicate", "version_renumbered",
+            "status_spelling", "open_under_closed", "sample_data_coerced"} <= kinds
+    # the generator's JSON nulls, copied exactly: a nested null in a phase payload and in sample_data
+    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.workflow_phase_data WHERE phase_data -> 'validation_results' "
+                           "-> 'by_rule' -> 'R1' = 'null'::jsonb") > 0
+    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE sample_data -> 'reviewer_note' = 'null'::jsonb") > 0
+    # rows a viewer made or approved are placed, attributed to the migration user in the audit log
+    viewer = one(legacy_dsn, "SELECT user_id FROM phaseline.users WHERE role = 'viewer' AND user_id IN "
+                             "(SELECT reviewed_by FROM phaseline.sample_selection_versions)")
+    assert viewer is not None
 
     passed, report = verify(legacy_dsn, log=quiet)
     assert passed
     scan = {c["check"]: c for c in report["legacy_defect_scan"]}
-    assert len(scan) >= 12 and all(c["found"] > 0 and c["missing"] == 0 for c in scan.values())
+    assert len(scan) >= 14 and all(c["missing"] == 0 for c in scan.values())
+    assert {"report_attributes: an open version under a newer closed one",
+            "sample_sets: a status spelled other than in lower case without blanks",
+            "phases: a status spelled other than in lower case without blanks"} <= set(scan)
+    assert all(c["found"] > 0 for c in scan.values())
 
     # Hidden: without its defect rows, the orphans are unexplained and the scan misses them.
     with psycopg.connect(legacy_dsn) as conn:
@@ -371,12 +388,16 @@ def test_contract_refuses_until_a_passing_verify_with_no_write_since(legacy_dsn)
     assert verify(legacy_dsn, log=quiet)[0]
     said = []
     assert contract(legacy_dsn, dry_run=True, log=said.append)
-    assert "DROP TABLE legacy.sample_records;" in said[0] and "DROP TRIGGER _mig_sync_insert ON legacy.users;" in said[0]
+    assert "DROP TABLE legacy.sample_records;" in said[0] and "DROP SCHEMA phaseline_migration CASCADE;" in said[0]
     assert one(legacy_dsn, "SELECT to_regclass('legacy.sample_sets') IS NOT NULL")
 
     before = rows(legacy_dsn, LATEST_SETS, search_path="phaseline_legacy")
     assert contract(legacy_dsn, log=quiet)
     assert one(legacy_dsn, "SELECT to_regnamespace('legacy') IS NULL")
     assert one(legacy_dsn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_mig\\_sync%%'") == 0
+    # the machinery went whole; the records stay
+    assert one(legacy_dsn, "SELECT to_regnamespace('phaseline_migration') IS NULL")
+    assert one(legacy_dsn, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'phaseline_legacy'::regnamespace "
+                           "AND proname LIKE '\\_mig%%'") == 0
     assert rows(legacy_dsn, LATEST_SETS, search_path="phaseline_legacy") == before
     assert contract(legacy_dsn, log=quiet)  # rerun: nothing left to drop

@@ -1,5 +1,5 @@
-{% from 'legacy/_shapes.sql' import phase_tables %}
--- The legacy tables (LEGACY.md), as a deployed instance of the ORM-era
+{% from 'migrate/_shapes.sql' import phase_tables %}
+-- The legacy tables (docs/LEGACY.md), as a deployed instance of the ORM-era
 -- application has them: a test fixture for migrate-legacy, never part of a
 -- production deploy (harness.legacy_fixture creates it, with generated data).
 --

@@ -3,16 +3,23 @@
 -- files of sql/migrate (except contract.sql), in one transaction. Every
 -- statement is idempotent: expand is safe to rerun.
 --
--- What outlives `contract`: this schema, its views (040_compat.sql), the
--- master-id map they read, and the records of the migration (progress,
--- defects, verify runs, the sync journal). What contract drops: the legacy
--- tables, the sync triggers and the functions that read the legacy tables.
+-- Two schemas, by lifetime. {{ compat_schema_name }} outlives `contract`: its
+-- views (040_compat.sql), the master-id map they read, and the records of the
+-- migration (progress, defects, verify runs, the sync journal).
+-- {{ migration_schema_name }} holds the machinery that reads the legacy tables
+-- (functions, the sync triggers' functions, the sync queue): contract drops
+-- it whole, with the legacy tables.
 
 CREATE SCHEMA IF NOT EXISTS {{ compat_schema }};
 COMMENT ON SCHEMA {{ compat_schema }} IS
     'The legacy tables'' shapes as views over phaseline (SET search_path to it and old read queries work), and the state of migrate-legacy.';
 REVOKE ALL ON SCHEMA {{ compat_schema }} FROM PUBLIC;
 GRANT USAGE ON SCHEMA {{ compat_schema }} TO {{ app_role }}, {{ readonly_role }};
+
+CREATE SCHEMA IF NOT EXISTS {{ migration_schema }};
+COMMENT ON SCHEMA {{ migration_schema }} IS
+    'migrate-legacy''s machinery: it reads the legacy tables and goes with them at contract (DROP SCHEMA ... CASCADE).';
+REVOKE ALL ON SCHEMA {{ migration_schema }} FROM PUBLIC;
 
 -- One row: who the migration acts as where a legacy row names nobody.
 CREATE TABLE IF NOT EXISTS {{ compat_schema }}.migration_state (
@@ -72,6 +79,21 @@ CREATE TABLE IF NOT EXISTS {{ compat_schema }}.migration_defects (
 );
 CREATE INDEX IF NOT EXISTS migration_defects_group_idx ON {{ compat_schema }}.migration_defects (group_id);
 
+-- A DBA's decision about a blocking defect that legacy cannot fix: a
+-- deletion in legacy accepted (phaseline keeps the row, invariant 8). The
+-- defect then goes in as non-blocking, with this in its detail; verify
+-- accepts the row phaseline holds and legacy does not. Written by
+-- accept_defect(); a record of the migration, so it outlives contract.
+CREATE TABLE IF NOT EXISTS {{ compat_schema }}.migration_resolutions (
+    legacy_table text NOT NULL,
+    legacy_id    text NOT NULL,
+    kind         text NOT NULL CHECK (kind = 'deleted_in_legacy'),
+    note         text NOT NULL CHECK (btrim(note) <> ''),
+    accepted_by  text NOT NULL DEFAULT session_user,
+    accepted_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (legacy_table, legacy_id, kind)
+);
+
 -- One row per legacy write statement mirrored by the sync triggers: contract
 -- compares its count with the one verify saw, so a write after the last
 -- passing verify makes contract refuse.
@@ -89,4 +111,33 @@ CREATE TABLE IF NOT EXISTS {{ compat_schema }}.migration_verify_runs (
     passed        boolean NOT NULL,
     journal_count bigint NOT NULL,
     report        jsonb NOT NULL
+);
+
+-- The legacy statements being mirrored right now, by backend and
+-- transaction. The sync trigger functions run as this schema's owner on
+-- behalf of the legacy application's role; phaseline's _backfilling() lets
+-- the engine stand aside for a session that is not the owner only while
+-- its transaction has a row here. Nobody else can write it (no grants), so
+-- a caller who sets phaseline.backfill itself gets nothing from it; the
+-- row is deleted when the mirror ends and rolled back with it on error.
+CREATE TABLE IF NOT EXISTS {{ migration_schema }}.mirrors (
+    backend_pid integer NOT NULL,
+    xact        xid8 NOT NULL,
+    PRIMARY KEY (backend_pid, xact)
+);
+
+-- Groups a legacy write touched that its own transaction could not mirror:
+-- a REPEATABLE READ (or SERIALIZABLE) writer sees phaseline as of its
+-- snapshot, older than what a backfill batch or another mirror may have
+-- committed since, so deriving from it would fail or write stale rows.
+-- Insert-only, so it never conflicts with anything; `backfill` drains it
+-- (and verify fails while it holds rows).
+CREATE TABLE IF NOT EXISTS {{ migration_schema }}.sync_queue (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT now(),
+    legacy_table text NOT NULL,
+    group_kind  text NOT NULL CHECK (group_kind IN ('users', 'attribute_masters', 'set_masters', 'phase_keys', 'orphans')),
+    group_key   text[] NOT NULL,
+    samples     text[],                    -- set_masters: the sample identifiers touched; null = the whole master
+    why         text NOT NULL
 );

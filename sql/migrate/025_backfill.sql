@@ -15,7 +15,7 @@ INSERT INTO {{ compat_schema }}.migration_progress (step, ordinal) VALUES
     ('users', 1), ('reference', 2), ('report_attributes', 3), ('sample_sets', 4), ('phase_data', 5), ('orphans', 6)
 ON CONFLICT (step) DO NOTHING;
 
-CREATE OR REPLACE FUNCTION {{ compat_schema }}._mig_backfill_batch(p_step text, p_size integer)
+CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_backfill_batch(p_step text, p_size integer)
 RETURNS TABLE (batch_rows bigint, done boolean, rows_done bigint, total_rows bigint, batches integer)
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp
 -- its temp tables come and go; their notices are no business of the caller's
@@ -62,13 +62,13 @@ BEGIN
         WHEN 'reference' THEN (SELECT count(*) FROM (
                 SELECT cycle_id, report_id FROM {{ legacy_schema }}.report_attributes
                 UNION SELECT cycle_id, report_id FROM {{ legacy_schema }}.sample_sets
-                UNION SELECT cycle_id, report_id FROM {{ compat_schema }}._mig_legacy_phases) u
+                UNION SELECT cycle_id, report_id FROM {{ migration_schema }}._mig_legacy_phases) u
              WHERE cycle_id IS NOT NULL AND report_id IS NOT NULL)
         WHEN 'report_attributes' THEN (SELECT count(*) FROM {{ legacy_schema }}.report_attributes)
         WHEN 'sample_sets' THEN (SELECT count(*) FROM {{ legacy_schema }}.sample_sets)
                               + (SELECT count(*) FROM {{ legacy_schema }}.sample_records r
                                   WHERE EXISTS (SELECT FROM {{ legacy_schema }}.sample_sets s WHERE s.set_id = r.set_id))
-        WHEN 'phase_data' THEN (SELECT count(*) FROM {{ compat_schema }}._mig_legacy_phases)
+        WHEN 'phase_data' THEN (SELECT count(*) FROM {{ migration_schema }}._mig_legacy_phases)
         WHEN 'orphans' THEN (SELECT count(*) FROM {{ legacy_schema }}.sample_records)
     END);
 
@@ -81,7 +81,7 @@ BEGIN
         IF v_ints IS NULL THEN
             v_done := true;
         ELSE
-            v_rows := {{ compat_schema }}._mig_apply_users(v_ints);
+            v_rows := {{ migration_schema }}._mig_apply_users(v_ints);
             v_pos := ARRAY[v_ints[cardinality(v_ints)]::text];
         END IF;
 
@@ -91,14 +91,14 @@ BEGIN
           FROM (SELECT DISTINCT u.cycle_id, u.report_id
                   FROM (SELECT cycle_id, report_id FROM {{ legacy_schema }}.report_attributes
                         UNION SELECT cycle_id, report_id FROM {{ legacy_schema }}.sample_sets
-                        UNION SELECT cycle_id, report_id FROM {{ compat_schema }}._mig_legacy_phases) u
+                        UNION SELECT cycle_id, report_id FROM {{ migration_schema }}._mig_legacy_phases) u
                  WHERE u.cycle_id IS NOT NULL AND u.report_id IS NOT NULL
                    AND (v_pos IS NULL OR (u.cycle_id, u.report_id) > (v_pos[1]::uuid, v_pos[2]::uuid))
                  ORDER BY 1, 2 LIMIT p_size) x;
         IF v_cycles IS NULL THEN
             v_done := true;
         ELSE
-            v_rows := {{ compat_schema }}._mig_apply_reference(v_cycles, v_reps);
+            v_rows := {{ migration_schema }}._mig_apply_reference(v_cycles, v_reps);
             v_pos := ARRAY[v_cycles[cardinality(v_cycles)]::text, v_reps[cardinality(v_reps)]::text];
         END IF;
 
@@ -116,7 +116,7 @@ BEGIN
         IF cardinality(v_uuids) = 0 THEN
             v_done := true;
         ELSE
-            v_rows := {{ compat_schema }}._mig_apply_attributes(v_uuids);
+            v_rows := {{ migration_schema }}._mig_apply_attributes(v_uuids);
             v_pos := ARRAY[v_uuids[cardinality(v_uuids)]::text];
         END IF;
 
@@ -134,7 +134,7 @@ BEGIN
         IF cardinality(v_uuids) = 0 THEN
             v_done := true;
         ELSE
-            v_rows := {{ compat_schema }}._mig_apply_sample_sets(v_uuids);
+            v_rows := {{ migration_schema }}._mig_apply_sample_sets(v_uuids);
             v_pos := ARRAY[v_uuids[cardinality(v_uuids)]::text];
         END IF;
 
@@ -143,14 +143,14 @@ BEGIN
                array_agg(x.report_id ORDER BY x.cycle_id, x.report_id, x.phase_name),
                array_agg(x.phase_name ORDER BY x.cycle_id, x.report_id, x.phase_name)
           INTO v_cycles, v_reps, v_phases
-          FROM (SELECT DISTINCT l.cycle_id, l.report_id, l.phase_name FROM {{ compat_schema }}._mig_legacy_phases l
+          FROM (SELECT DISTINCT l.cycle_id, l.report_id, l.phase_name FROM {{ migration_schema }}._mig_legacy_phases l
                  WHERE l.cycle_id IS NOT NULL AND l.report_id IS NOT NULL
                    AND (v_pos IS NULL OR (l.cycle_id, l.report_id, l.phase_name) > (v_pos[1]::uuid, v_pos[2]::uuid, v_pos[3]))
                  ORDER BY 1, 2, 3 LIMIT p_size) x;
         IF v_cycles IS NULL THEN
             v_done := true;
         ELSE
-            v_rows := {{ compat_schema }}._mig_apply_phase_data(v_cycles, v_reps, v_phases);
+            v_rows := {{ migration_schema }}._mig_apply_phase_data(v_cycles, v_reps, v_phases);
             v_pos := ARRAY[v_cycles[cardinality(v_cycles)]::text, v_reps[cardinality(v_reps)]::text, v_phases[cardinality(v_phases)]];
         END IF;
 
@@ -161,9 +161,9 @@ BEGIN
                  ORDER BY r.record_id LIMIT p_size) x;
         IF v_upto IS NULL THEN
             v_done := true;
-            PERFORM {{ compat_schema }}._mig_apply_keyless_phases();
+            PERFORM {{ migration_schema }}._mig_apply_keyless_phases();
         ELSE
-            PERFORM {{ compat_schema }}._mig_apply_orphans(v_pos[1]::uuid, v_upto);
+            PERFORM {{ migration_schema }}._mig_apply_orphans(v_pos[1]::uuid, v_upto);
             v_rows := v_c;
             v_pos := ARRAY[v_upto::text];
         END IF;
@@ -182,7 +182,7 @@ $fn$;
 -- Start a new pass: every step from the beginning. On migrated data it
 -- changes nothing (each apply writes only differences); it picks up what a
 -- pass could not place before the legacy data was fixed.
-CREATE OR REPLACE FUNCTION {{ compat_schema }}._mig_backfill_restart() RETURNS void
+CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_backfill_restart() RETURNS void
 LANGUAGE sql SET search_path TO pg_catalog, pg_temp AS $fn$
     UPDATE {{ compat_schema }}.migration_progress
        SET pass = pass + 1, position = NULL, rows_done = 0, batches = 0, total_rows = NULL,
@@ -192,7 +192,7 @@ $fn$;
 -- The tables a step fills start empty; their statistics go stale as they
 -- grow, and the planner then hashes a whole table where an index probe
 -- would do. The backfill calls this each time a step's rows double.
-CREATE OR REPLACE FUNCTION {{ compat_schema }}._mig_backfill_analyze(p_step text) RETURNS void
+CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_backfill_analyze(p_step text) RETURNS void
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     CASE p_step
@@ -210,5 +210,72 @@ BEGIN
     ELSE
         ANALYZE {{ compat_schema }}.migration_defects;
     END CASE;
+END
+$fn$;
+
+-- Place the groups that REPEATABLE READ legacy writers queued (030_sync.sql):
+-- up to p_size queue rows, oldest first, in the caller's transaction, each
+-- group re-derived as a mirror would have. Returns the queue rows done.
+CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_drain_queue(p_size integer) RETURNS integer
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp
+SET client_min_messages TO warning
+SET jit TO off AS $fn$
+DECLARE
+    v_ids    bigint[];
+    v_users  integer[];
+    v_attrs  uuid[];
+    v_sets   uuid[];
+    v_orph   uuid[];
+    v_full   boolean;
+    v_samp   text[];
+    v_pc     uuid[];
+    v_pr     uuid[];
+    v_pp     text[];
+BEGIN
+    PERFORM set_config('phaseline.backfill', 'on', true);
+    SELECT array_agg(q.id) INTO v_ids
+      FROM (SELECT id FROM {{ migration_schema }}.sync_queue ORDER BY id LIMIT p_size FOR UPDATE SKIP LOCKED) q;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT array_agg(DISTINCT q.group_key[1]::integer) FILTER (WHERE q.group_kind = 'users'),
+           array_agg(DISTINCT q.group_key[1]::uuid) FILTER (WHERE q.group_kind = 'attribute_masters'),
+           array_agg(DISTINCT q.group_key[1]::uuid) FILTER (WHERE q.group_kind = 'set_masters'),
+           bool_or(q.samples IS NULL) FILTER (WHERE q.group_kind = 'set_masters')
+      INTO v_users, v_attrs, v_sets, v_full
+      FROM {{ migration_schema }}.sync_queue q WHERE q.id = ANY (v_ids);
+    SELECT array_agg(DISTINCT o::uuid) INTO v_orph
+      FROM {{ migration_schema }}.sync_queue q, unnest(q.group_key) AS o
+     WHERE q.id = ANY (v_ids) AND q.group_kind = 'orphans';
+
+    IF v_users IS NOT NULL THEN
+        PERFORM {{ migration_schema }}._mig_apply_users(v_users);
+    END IF;
+    IF v_attrs IS NOT NULL THEN
+        PERFORM {{ migration_schema }}._mig_apply_attributes(v_attrs);
+    END IF;
+    IF v_sets IS NOT NULL THEN
+        IF v_full THEN
+            PERFORM {{ migration_schema }}._mig_apply_sample_sets(v_sets);
+        ELSE
+            SELECT array_agg(DISTINCT s) INTO v_samp
+              FROM {{ migration_schema }}.sync_queue q, unnest(q.samples) AS s
+             WHERE q.id = ANY (v_ids) AND q.group_kind = 'set_masters';
+            PERFORM {{ migration_schema }}._mig_apply_sample_sets(v_sets, coalesce(v_samp, '{}'), '{}'::uuid[]);
+        END IF;
+    END IF;
+    -- one statement for the three arrays, so that they stay aligned key by key
+    SELECT array_agg(x.k[1]::uuid ORDER BY x.k), array_agg(x.k[2]::uuid ORDER BY x.k), array_agg(x.k[3] ORDER BY x.k)
+      INTO v_pc, v_pr, v_pp
+      FROM (SELECT DISTINCT q.group_key AS k FROM {{ migration_schema }}.sync_queue q
+             WHERE q.id = ANY (v_ids) AND q.group_kind = 'phase_keys') x;
+    IF v_pc IS NOT NULL THEN
+        PERFORM {{ migration_schema }}._mig_apply_phase_data(v_pc, v_pr, v_pp);
+    END IF;
+    IF v_orph IS NOT NULL THEN
+        PERFORM {{ migration_schema }}._mig_sync_orphans(v_orph);
+    END IF;
+    DELETE FROM {{ migration_schema }}.sync_queue WHERE id = ANY (v_ids);
+    RETURN cardinality(v_ids);
 END
 $fn$;

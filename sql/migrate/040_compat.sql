@@ -1,4 +1,4 @@
-{% from 'legacy/_shapes.sql' import phase_tables, phase_skeleton %}
+{% from 'migrate/_shapes.sql' import phase_tables, phase_skeleton %}
 -- The compatibility views: each legacy table's shape (same names, columns,
 -- order and types) computed from phaseline's tables, so a read query written
 -- for the old schema runs with `SET search_path TO {{ compat_schema_name }}`
@@ -77,6 +77,27 @@ SELECT d.id AS phase_id, d.cycle_id, d.report_id, d.phase_status::text AS status
   FROM {{ schema }}.workflow_phase_data d
  WHERE d.phase_name = {{ p.phase | literal }} AND d.is_latest;
 {% endfor %}
+
+-- Read-only, for their owner too: a simple view is updatable by default,
+-- and a write through it would land in phaseline's tables behind the
+-- engine and the migration alike (the next re-derivation undoes it, or
+-- verify cannot explain it). Writes go to the legacy tables until
+-- contract, and to phaseline_api after.
+CREATE OR REPLACE FUNCTION {{ compat_schema }}._compat_read_only() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'compat_view_read_only',
+        MESSAGE = format('%I.%I is a read-only compatibility view (%s refused)', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP),
+        DETAIL = 'It shows phaseline''s data in the legacy table''s shape.',
+        HINT = 'Write the legacy table while the migration runs, and through phaseline_api after contract.';
+END
+$fn$;
+REVOKE ALL ON FUNCTION {{ compat_schema }}._compat_read_only() FROM PUBLIC;
+{% for v in ['users', 'report_attributes', 'sample_sets', 'sample_records'] + (phase_tables | map(attribute='table') | list) %}
+CREATE OR REPLACE TRIGGER _read_only INSTEAD OF INSERT OR UPDATE OR DELETE ON {{ compat_schema }}.{{ v | ident }}
+    FOR EACH ROW EXECUTE FUNCTION {{ compat_schema }}._compat_read_only();
+{%- endfor %}
 
 GRANT SELECT ON {{ compat_schema }}.users, {{ compat_schema }}.report_attributes, {{ compat_schema }}.sample_sets,
       {{ compat_schema }}.sample_records

@@ -1,4 +1,4 @@
-{% from 'legacy/_shapes.sql' import phase_tables, phase_skeleton, legacy_columns, legacy_ids %}
+{% from 'migrate/_shapes.sql' import phase_tables, phase_skeleton, legacy_columns, legacy_ids %}
 -- migrate-legacy verify: old against new, as one report (jsonb), recorded
 -- in migration_verify_runs. It passes only when
 --   - every backfill step finished,
@@ -19,11 +19,15 @@
 {%- do tables.append({'table': p.table, 'id': 'phase_id', 'columns': phase_skeleton + (p.payload | map('first') | list)}) %}
 {%- endfor %}
 
+{#- A jsonb column goes in wrapped in an array: in an object, SQL NULL and
+    JSON null both read as null, and the comparison must tell them apart. -#}
+{%- set jsonb_columns = ['sample_data'] %}
+{%- for p in phase_tables %}{% for col, type in p.payload if type == 'jsonb' %}{% do jsonb_columns.append(col) %}{% endfor %}{% endfor %}
 {% macro row_json(alias, columns) -%}
-jsonb_build_object({% for c in columns %}{{ c | literal }}, {{ alias }}.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
+jsonb_build_object({% for c in columns %}{{ c | literal }}, {% if c in jsonb_columns %}CASE WHEN {{ alias }}.{{ c | ident }} IS NOT NULL THEN jsonb_build_array({{ alias }}.{{ c | ident }}) END{% else %}{{ alias }}.{{ c | ident }}{% endif %}{{ ", " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
-CREATE OR REPLACE FUNCTION {{ compat_schema }}._mig_verify() RETURNS jsonb
+CREATE OR REPLACE FUNCTION {{ migration_schema }}._mig_verify() RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp
 -- its temp tables come and go; their notices are no business of the caller's
 SET client_min_messages TO warning AS $fn$
@@ -45,6 +49,7 @@ DECLARE
     v_contracts   jsonb;
     v_passed      boolean;
     v_journal     bigint;
+    v_queued      bigint;
 BEGIN
     SELECT count(*) INTO v_journal FROM {{ compat_schema }}.migration_sync_journal;
 
@@ -89,7 +94,14 @@ BEGIN
            ARRAY(SELECT DISTINCT c FROM {{ compat_schema }}.migration_defects d, unnest(d.columns) AS c
                   WHERE d.legacy_table = v.legacy_table AND d.legacy_id = v.id AND NOT d.blocking) AS defect_columns,
            EXISTS (SELECT FROM {{ compat_schema }}.migration_defects d
-                    WHERE d.legacy_table = v.legacy_table AND d.legacy_id = v.id AND d.absent AND NOT d.blocking) AS defect_absent
+                    WHERE d.legacy_table = v.legacy_table AND d.legacy_id = v.id AND d.absent AND NOT d.blocking) AS defect_absent,
+           -- a row that waits on a blocking defect is reported there, and fails verify as that
+           EXISTS (SELECT FROM {{ compat_schema }}.migration_defects d
+                    WHERE d.legacy_table = v.legacy_table AND d.legacy_id = v.id AND d.blocking) AS defect_blocking,
+           -- phaseline keeps what legacy deleted; a DBA accepted this deletion
+           EXISTS (SELECT FROM {{ compat_schema }}.migration_defects d
+                    WHERE d.legacy_table = v.legacy_table AND d.legacy_id = v.id AND d.kind = 'deleted_in_legacy'
+                      AND NOT d.blocking) AS defect_deleted
       FROM _mig_vdiff v;
 
     SELECT jsonb_agg(jsonb_build_object(
@@ -97,7 +109,9 @@ BEGIN
                'same_rows', s.same_rows,
                'differing_explained', (SELECT count(*) FROM _mig_vexpl e WHERE e.legacy_table = s.legacy_table
                                          AND ((e.kind = 'differs' AND e.diff_columns <@ e.defect_columns)
-                                              OR (e.kind = 'missing_in_phaseline' AND e.defect_absent))),
+                                              OR (e.kind = 'missing_in_phaseline' AND e.defect_absent)
+                                              OR (e.kind = 'only_in_phaseline' AND e.defect_deleted)
+                                              OR e.defect_blocking)),
                'legacy_checksum', s.legacy_md5, 'phaseline_checksum', s.phaseline_md5,
                'rows_without_defects', s.clean_rows,
                'checksum_without_defects', jsonb_build_object('legacy', s.clean_legacy_md5, 'phaseline', s.clean_phaseline_md5,
@@ -113,7 +127,9 @@ BEGIN
                                       'phaseline', (SELECT jsonb_object_agg(k, e.cj -> k) FROM unnest(e.diff_columns) k)) AS j
               FROM _mig_vexpl e
              WHERE NOT ((e.kind = 'differs' AND e.diff_columns <@ e.defect_columns)
-                        OR (e.kind = 'missing_in_phaseline' AND e.defect_absent))) x;
+                        OR (e.kind = 'missing_in_phaseline' AND e.defect_absent)
+                        OR (e.kind = 'only_in_phaseline' AND e.defect_deleted)
+                        OR e.defect_blocking)) x;
 
     -- Lineage of the sample decisions of the versions that came from legacy.
     DROP TABLE IF EXISTS pg_temp._mig_vlin;
@@ -236,9 +252,20 @@ BEGIN
              HAVING count(*) FILTER (WHERE {{ latest }}) <> 1
                  OR max(version_number) FILTER (WHERE {{ latest }}) < max(version_number)) g
     UNION ALL
-    SELECT {{ (tbl ~ ': approved again while an older version stays approved') | literal }}, {{ tbl | literal }}, g.m, g.m, 'reapproved', false
-      FROM (SELECT {{ master }}::text AS m FROM {{ legacy_schema }}.{{ tbl }} GROUP BY {{ master }}
-             HAVING count(*) FILTER (WHERE lower(btrim({{ status }})) = 'approved') > 1) g
+    SELECT {{ (tbl ~ ': an open version under a newer closed one') | literal }}, {{ tbl | literal }}, x.id, x.m, 'open_under_closed', true
+      FROM (SELECT o.{{ 'attribute_id' if tbl == 'report_attributes' else 'set_id' }}::text AS id, o.{{ master }}::text AS m,
+                   bool_or({{ open.replace('approval_status', 'n.approval_status').replace('(status)', '(n.status)') }}) AS newer_open
+              FROM {{ legacy_schema }}.{{ tbl }} o
+              JOIN {{ legacy_schema }}.{{ tbl }} n ON n.{{ master }} = o.{{ master }}
+                   AND (n.version_number, n.created_at, n.{{ 'attribute_id' if tbl == 'report_attributes' else 'set_id' }})
+                       > (o.version_number, o.created_at, o.{{ 'attribute_id' if tbl == 'report_attributes' else 'set_id' }})
+             WHERE {{ open.replace('approval_status', 'o.approval_status').replace('(status)', '(o.status)') }}
+             GROUP BY 1, 2) x
+     WHERE NOT x.newer_open
+    UNION ALL
+    SELECT {{ (tbl ~ ': a status spelled other than in lower case without blanks') | literal }}, {{ tbl | literal }},
+           x.{{ 'attribute_id' if tbl == 'report_attributes' else 'set_id' }}::text, x.{{ master }}::text, 'status_spelling', true
+      FROM {{ legacy_schema }}.{{ tbl }} x WHERE x.{{ status }} <> lower(btrim(x.{{ status }}))
     UNION ALL
     SELECT {{ (tbl ~ ': more than one open version') | literal }}, {{ tbl | literal }}, g.m, g.m, 'multiple_open', false
       FROM (SELECT {{ master }}::text AS m FROM {{ legacy_schema }}.{{ tbl }} GROUP BY {{ master }}
@@ -260,9 +287,13 @@ BEGIN
       FROM {{ legacy_schema }}.sample_records r JOIN {{ legacy_schema }}.sample_sets s ON s.set_id = r.set_id
      WHERE btrim(coalesce(r.sample_identifier, '')) = ''
     UNION ALL
+    SELECT 'phases: a status spelled other than in lower case without blanks', l.legacy_table, l.phase_id::text,
+           format('%s/%s/%s', l.cycle_id, l.report_id, l.phase_name), 'status_spelling', true
+      FROM {{ migration_schema }}._mig_legacy_phases l WHERE l.status <> lower(btrim(l.status))
+    UNION ALL
     SELECT 'phases: more than one row for a phase of a report in a cycle', g.legacy_table, g.k, g.k, 'phase_duplicate', false
       FROM (SELECT l.legacy_table, format('%s/%s/%s', l.cycle_id, l.report_id, l.phase_name) AS k
-              FROM {{ compat_schema }}._mig_legacy_phases l
+              FROM {{ migration_schema }}._mig_legacy_phases l
              WHERE l.cycle_id IS NOT NULL AND l.report_id IS NOT NULL
              GROUP BY 1, 2 HAVING count(*) > 1) g;
 
@@ -302,13 +333,16 @@ BEGIN
       JOIN {{ schema }}.workflow_phases p USING (phase_name)
       CROSS JOIN LATERAL (SELECT {{ schema }}._phase_data_problems(p.data_contract, d.phase_data, d.phase_status = 'completed') AS problems) x
      WHERE x.problems IS NOT NULL
-       AND EXISTS (SELECT FROM {{ compat_schema }}._mig_legacy_phases l WHERE l.phase_id = d.id);
+       AND EXISTS (SELECT FROM {{ migration_schema }}._mig_legacy_phases l WHERE l.phase_id = d.id);
 
-    v_passed := jsonb_array_length(v_unfinished) = 0 AND v_n_unexpl = 0 AND v_n_lineage = 0
+    SELECT count(*) INTO v_queued FROM {{ migration_schema }}.sync_queue;
+
+    v_passed := jsonb_array_length(v_unfinished) = 0 AND v_queued = 0 AND v_n_unexpl = 0 AND v_n_lineage = 0
                 AND v_n_invariant = 0 AND coalesce(v_n_missing, 0) = 0 AND v_n_blocking = 0;
     v_report := jsonb_build_object(
         'passed', v_passed,
         'backfill_unfinished_steps', v_unfinished,
+        'sync_queue', v_queued,
         'entities', v_entities,
         'unexplained_differences', jsonb_build_object('count', v_n_unexpl, 'examples', v_unexplained),
         'lineage', v_lineage,
@@ -323,4 +357,4 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {{ compat_schema }} FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {{ migration_schema }} FROM PUBLIC;

@@ -54,9 +54,9 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
     UNION ALL
     -- phaseline holds a version of this key that no legacy row accounts for:
     -- deleted from the legacy table, or written through the API meanwhile.
-    SELECT k.grp, p.id::text, 'diverged',
+    SELECT k.grp, p.id::text, 'deleted_in_legacy',
            jsonb_build_object('phaseline_id', p.id, 'version_number', p.version_number,
-                              'why', 'a phaseline version of this key has no legacy row (deleted in legacy, or written to phaseline directly)')
+                              'why', 'a phaseline version of this key has no legacy row (deleted in legacy, or written to phaseline directly); versions are history: put the legacy row back')
       FROM (SELECT DISTINCT grp, {{ keys }} FROM {{ src }}) k
       JOIN {{ t }} p ON {% for c in e.key %}p.{{ c }} = k.{{ c }}{{ " AND " if not loop.last }}{% endfor %}
      WHERE NOT EXISTS (SELECT FROM {{ src }} x WHERE x.id = p.id)
@@ -94,7 +94,9 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
                count(*) FILTER (WHERE s.l_latest) OVER (PARTITION BY s.grp) AS legacy_latest_count,
                lag(s.id) OVER (PARTITION BY s.grp ORDER BY s.n) AS parent_id,
                min(s.l_created_at) FILTER (WHERE s.l_status IN ('draft', 'pending_approval'))
-                   OVER (PARTITION BY s.grp ORDER BY s.n ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_open_at
+                   OVER (PARTITION BY s.grp ORDER BY s.n ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_open_at,
+               min(coalesce(s.l_created_at, s.l_submitted_at, s.l_reviewed_at))
+                   OVER (PARTITION BY s.grp ORDER BY s.n ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_at
           FROM s
     ), u AS (
         SELECT w.*,
@@ -103,7 +105,14 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
                (w.l_created_by IS NOT NULL AND cu.user_id IS NULL) AS creator_unknown,
                (w.l_reviewer IS NOT NULL AND ru.user_id IS NULL) AS reviewer_unknown,
                (w.l_status = 'approved' AND w.n < w.last_approved) AS superseded,
-               (w.l_status IN ('draft', 'pending_approval') AND w.n < w.last_open) AS closed,
+               -- at most one open version per key, and only the latest can be:
+               -- an older open one is stale, whether a newer one is open or closed
+               (w.l_status IN ('draft', 'pending_approval') AND w.n < w.n_versions) AS closed,
+               -- who a row's write is attributed to must be able to write
+               -- (phaseline refuses viewers and inactive users as actors); the
+               -- row itself keeps its legacy users
+               (cu.user_id IS NOT NULL AND cu.role <> 'viewer' AND cu.is_active) AS creator_can_act,
+               (ru.user_id IS NOT NULL AND ru.role <> 'viewer' AND ru.is_active) AS reviewer_can_act,
                p.created_at AS p_created_at, p.reviewed_at AS p_reviewed_at
           FROM w
           LEFT JOIN {{ schema }}.users cu ON cu.user_id = w.l_created_by
@@ -121,21 +130,30 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
            CASE WHEN v.status_t <> 'draft' OR v.l_submitted_at IS NOT NULL
                 THEN coalesce(v.l_submitted_at, v.created_at_t) END AS submitted_at,
            CASE WHEN v.status_t <> 'draft' OR v.l_submitted_at IS NOT NULL THEN v.created_by_m END AS submitted_by,
-           CASE WHEN v.closed THEN coalesce(v.next_open_at, v.p_reviewed_at, now())
+           CASE WHEN v.closed THEN greatest(coalesce(CASE WHEN v.n < v.last_open THEN v.next_open_at END, v.next_at, v.p_reviewed_at, now()),
+                                            v.l_submitted_at, v.created_at_t)
                 WHEN v.status_t IN ('approved', 'rejected', 'superseded')
                 THEN coalesce(v.l_reviewed_at, v.l_submitted_at, v.created_at_t) END AS reviewed_at,
            CASE WHEN v.closed THEN v_mig
                 WHEN v.status_t IN ('approved', 'rejected', 'superseded') THEN v.reviewer_m END AS reviewed_by,
-           CASE WHEN v.closed THEN format('closed by the legacy migration: version %s is newer and also open', v.last_open)
+           CASE WHEN v.closed AND v.n < v.last_open
+                THEN format('closed by the legacy migration: version %s is newer and also open', v.last_open)
+                WHEN v.closed
+                THEN format('closed by the legacy migration: left open under version %s, which is newer', v.n_versions)
                 ELSE v.l_note END AS review_note,
-           -- who this row's write is attributed to: its reviewer once reviewed, else its creator
-           CASE WHEN v.status_t IN ('approved', 'rejected', 'superseded') AND NOT v.closed THEN v.reviewer_m
-                ELSE v.created_by_m END AS actor,
+           -- who this row's write is attributed to: its reviewer once reviewed,
+           -- else its creator; the migration user where that one may not act
+           CASE WHEN v.status_t IN ('approved', 'rejected', 'superseded') AND NOT v.closed
+                THEN CASE WHEN v.reviewer_can_act THEN v.reviewer_m ELSE v_mig END
+                ELSE CASE WHEN v.creator_can_act THEN v.created_by_m ELSE v_mig END END AS actor,
            v.l_status, v.ord_number, v.l_latest, v.legacy_latest_count, v.n_versions, v.last_approved, v.last_open,
-           v.superseded, v.closed, v.creator_unknown, v.reviewer_unknown, v.l_created_by, v.l_reviewer,
+           v.superseded, v.closed, v.closed AND v.n < v.last_open AS closed_under_open, v.l_status_text,
+           v.creator_unknown, v.reviewer_unknown, v.l_created_by, v.l_reviewer,
            v.l_created_at, v.l_submitted_at, v.l_reviewed_at
       FROM v;
-    CREATE INDEX ON {{ tgt }} (id);
+    IF (SELECT count(*) FROM {{ tgt }}) > 200 THEN  -- a batch's; a mirror's few versions need none
+        CREATE INDEX ON {{ tgt }} (id);
+    END IF;
     ANALYZE {{ tgt }};
 
     -- Defects every entity shares (row-level; see migration_defects).
@@ -153,16 +171,19 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
       FROM {{ tgt }} WHERE l_latest IS DISTINCT FROM is_latest
     UNION ALL
 {%- endif %}
-    SELECT legacy_table, id::text, 'reapproved', grp, '{}'::text[],
-           jsonb_build_object('version_number', version_number, 'newer_approved_version', last_approved,
-                              'rule', 'an older approval is superseded by the newer one')
-      FROM {{ tgt }} WHERE superseded
-    UNION ALL
-    SELECT legacy_table, id::text, 'multiple_open', grp,
+    -- (An older approval next to a newer one is not a defect: legacy had no
+    -- superseded status, so every approved version but the newest is superseded.)
+    SELECT legacy_table, id::text, CASE WHEN closed_under_open THEN 'multiple_open' ELSE 'open_under_closed' END, grp,
            {{ cols_array(m, ['status', 'submitted_at', 'reviewer', 'reviewed_at', 'note']) }},
-           jsonb_build_object('legacy_status', l_status, 'version_number', version_number, 'open_version_kept', last_open,
-                              'rule', 'only the newest open version stays open; older ones are closed as rejected by the migration user')
+           jsonb_build_object('legacy_status', l_status, 'version_number', version_number, 'latest_version', n_versions,
+                              'open_version_kept', CASE WHEN closed_under_open THEN last_open END,
+                              'rule', 'only the latest version can be open; an older open one is closed as rejected by the migration user')
       FROM {{ tgt }} WHERE closed
+    UNION ALL
+    SELECT legacy_table, id::text, 'status_spelling', grp, {{ cols_array(m, ['status']) }},
+           jsonb_build_object('legacy_status', l_status_text, 'read_as', lower(btrim(l_status_text)),
+                              'rule', 'a status is read case-insensitively, without surrounding blanks')
+      FROM {{ tgt }} WHERE l_status_text <> lower(btrim(l_status_text))
     UNION ALL
     SELECT legacy_table, id::text, 'created_at_missing', grp, {{ cols_array(m, ['created_at']) }},
            jsonb_build_object('created_at', created_at)
@@ -221,14 +242,14 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
 
     FOR v_actor IN
         SELECT DISTINCT t.actor FROM {{ tgt }} t JOIN {{ t }} p ON p.id = t.id
-         WHERE {{ compat_schema }}._mig_slot(p.version_status) IS NOT NULL
-           AND {{ compat_schema }}._mig_slot(p.version_status) IS DISTINCT FROM {{ compat_schema }}._mig_slot(t.version_status)
+         WHERE {{ migration_schema }}._mig_slot(p.version_status) IS NOT NULL
+           AND {{ migration_schema }}._mig_slot(p.version_status) IS DISTINCT FROM {{ migration_schema }}._mig_slot(t.version_status)
     LOOP
         PERFORM set_config('phaseline.actor', v_actor::text, true);
         -- Leaving for a closed status: take it. Swapping approved <-> open
         -- (rare): park as rejected first, S3 sets the final status.
         UPDATE {{ t }} p
-           SET version_status = CASE WHEN {{ compat_schema }}._mig_slot(t.version_status) IS NULL THEN t.version_status ELSE 'rejected' END,
+           SET version_status = CASE WHEN {{ migration_schema }}._mig_slot(t.version_status) IS NULL THEN t.version_status ELSE 'rejected' END,
                submitted_at = coalesce(t.submitted_at, p.submitted_at, p.created_at),
                submitted_by = coalesce(t.submitted_by, p.submitted_by, p.created_by),
                reviewed_at  = coalesce(t.reviewed_at, p.reviewed_at, now()),
@@ -236,8 +257,8 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
                review_note  = t.review_note
           FROM {{ tgt }} t
          WHERE t.id = p.id AND t.actor = v_actor
-           AND {{ compat_schema }}._mig_slot(p.version_status) IS NOT NULL
-           AND {{ compat_schema }}._mig_slot(p.version_status) IS DISTINCT FROM {{ compat_schema }}._mig_slot(t.version_status);
+           AND {{ migration_schema }}._mig_slot(p.version_status) IS NOT NULL
+           AND {{ migration_schema }}._mig_slot(p.version_status) IS DISTINCT FROM {{ migration_schema }}._mig_slot(t.version_status);
     END LOOP;
 
     -- New versions, oldest first: a parent is in place before its child's
@@ -279,7 +300,7 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
            {{ e.artifact_type | literal }}::text AS artifact_type,
            {{ ('t.' ~ e.artifact_key ~ '::text') if e.artifact_key else 'NULL::text' }} AS artifact_key,
            {{ e.table_name | literal }}::text AS reference_table, t.id AS reference_id, t.version_number AS reference_version,
-           t.reviewed_by AS approved_by, t.reviewed_at AS approved_at,
+           t.reviewed_by AS approved_by, t.reviewed_at AS approved_at, t.actor,
            CASE WHEN t.version_status = 'superseded'
                 THEN greatest(t.reviewed_at, min(t.reviewed_at) OVER (PARTITION BY t.grp ORDER BY t.version_number
                                                                      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)) END AS superseded_at
@@ -301,16 +322,16 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
        AND NOT EXISTS (SELECT FROM pg_temp._mig_ta x WHERE x.id = t.id);
 
     FOR v_actor IN
-        SELECT DISTINCT x.approved_by FROM pg_temp._mig_ta x JOIN {{ schema }}.approved_artifacts a ON a.id = x.id
+        SELECT DISTINCT x.actor FROM pg_temp._mig_ta x JOIN {{ schema }}.approved_artifacts a ON a.id = x.id
          WHERE a.superseded_at IS NULL AND x.superseded_at IS NOT NULL
     LOOP
         PERFORM set_config('phaseline.actor', v_actor::text, true);
         UPDATE {{ schema }}.approved_artifacts a SET superseded_at = x.superseded_at
           FROM pg_temp._mig_ta x
-         WHERE a.id = x.id AND x.approved_by = v_actor AND a.superseded_at IS NULL AND x.superseded_at IS NOT NULL;
+         WHERE a.id = x.id AND x.actor = v_actor AND a.superseded_at IS NULL AND x.superseded_at IS NOT NULL;
     END LOOP;
     FOR v_actor IN
-        SELECT DISTINCT x.approved_by FROM pg_temp._mig_ta x
+        SELECT DISTINCT x.actor FROM pg_temp._mig_ta x
          WHERE NOT EXISTS (SELECT FROM {{ schema }}.approved_artifacts a WHERE a.id = x.id)
     LOOP
         PERFORM set_config('phaseline.actor', v_actor::text, true);
@@ -320,10 +341,10 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
         SELECT x.id, x.cycle_id, x.report_id, x.phase_name, x.artifact_type, x.artifact_key, x.reference_table,
                x.reference_id, x.reference_version, x.approved_by, x.approved_at, x.superseded_at
           FROM pg_temp._mig_ta x
-         WHERE x.approved_by = v_actor AND NOT EXISTS (SELECT FROM {{ schema }}.approved_artifacts a WHERE a.id = x.id);
+         WHERE x.actor = v_actor AND NOT EXISTS (SELECT FROM {{ schema }}.approved_artifacts a WHERE a.id = x.id);
     END LOOP;
     FOR v_actor IN
-        SELECT DISTINCT x.approved_by FROM pg_temp._mig_ta x JOIN {{ schema }}.approved_artifacts a ON a.id = x.id
+        SELECT DISTINCT x.actor FROM pg_temp._mig_ta x JOIN {{ schema }}.approved_artifacts a ON a.id = x.id
          WHERE (a.cycle_id, a.report_id, a.phase_name, a.artifact_key, a.reference_version, a.approved_by, a.approved_at, a.superseded_at)
                IS DISTINCT FROM (x.cycle_id, x.report_id, x.phase_name, x.artifact_key, x.reference_version, x.approved_by, x.approved_at, x.superseded_at)
     LOOP
@@ -332,7 +353,7 @@ ARRAY[{% for n in names if m.cols.get(n) %}{{ m.cols[n] | literal }}{{ ", " if n
            SET (cycle_id, report_id, phase_name, artifact_key, reference_version, approved_by, approved_at, superseded_at)
              = (x.cycle_id, x.report_id, x.phase_name, x.artifact_key, x.reference_version, x.approved_by, x.approved_at, x.superseded_at)
           FROM pg_temp._mig_ta x
-         WHERE a.id = x.id AND x.approved_by = v_actor
+         WHERE a.id = x.id AND x.actor = v_actor
            AND (a.cycle_id, a.report_id, a.phase_name, a.artifact_key, a.reference_version, a.approved_by, a.approved_at, a.superseded_at)
                IS DISTINCT FROM (x.cycle_id, x.report_id, x.phase_name, x.artifact_key, x.reference_version, x.approved_by, x.approved_at, x.superseded_at);
     END LOOP;

@@ -229,16 +229,36 @@ $fn$;
 -- SET LOCAL phaseline.backfill = 'on', historical rows go in as they were
 -- (numbers, statuses, reviewers, decisions) and the workflow triggers stand
 -- aside. The unique indexes still hold invariants 1-4, audit still records
--- every row, and the migration's verify step checks the rest. Only a
--- session of the schema's owner (or a superuser) can use it: API callers
--- can set any custom setting, and API functions run with owner rights, so
--- the check is on session_user, not current_user.
+-- every row, and the migration's verify step checks the rest.
+-- API callers can set any custom setting, and API functions run with owner
+-- rights, so neither the setting nor current_user says who may use it.
+-- Two callers may: a session of the schema's owner (or a superuser), the
+-- backfill; and a legacy application's transaction while the migration's
+-- sync trigger mirrors its statement. That trigger runs as the owner but
+-- in the application's session, so it registers the transaction in
+-- <migration_schema>.mirrors, a table only the owner writes, for exactly
+-- the length of the mirror. Read by name: the table exists only between
+-- migrate-legacy expand and contract.
 CREATE OR REPLACE FUNCTION {{ schema }}._backfilling() RETURNS boolean
-LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT CASE WHEN coalesce(current_setting('phaseline.backfill', true), '') = 'on'
-                THEN pg_has_role(session_user,
-                                 (SELECT nspowner FROM pg_namespace WHERE nspname = {{ schema_name | literal }}), 'MEMBER')
-                ELSE false END;
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_mirrored boolean;
+BEGIN
+    IF coalesce(current_setting('phaseline.backfill', true), '') <> 'on' THEN
+        RETURN false;
+    END IF;
+    IF pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = {{ schema_name | literal }}), 'MEMBER') THEN
+        RETURN true;
+    END IF;
+    IF to_regclass({{ (migration_schema ~ '.mirrors') | literal }}) IS NULL
+       OR pg_current_xact_id_if_assigned() IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %I.mirrors WHERE backend_pid = pg_backend_pid() AND xact = pg_current_xact_id_if_assigned())',
+                   {{ migration_schema_name | literal }})
+       INTO v_mirrored;
+    RETURN v_mirrored;
+END
 $fn$;
 
 -- p_actor must be an admin, or the owner of the report, and (invariant 9,

@@ -1,5 +1,5 @@
 {#-
-  The legacy shapes of /work/shared/LEGACY.md, as data: the fixture DDL
+  The legacy shapes of docs/LEGACY.md, as data: the fixture DDL
   (legacy/010_tables.sql) and every migration template (migrate/*.sql)
   import them from here, so the seven phase tables and their payload
   columns are written down once. Renders to nothing.
