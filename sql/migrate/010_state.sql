@@ -125,6 +125,19 @@ CREATE TABLE IF NOT EXISTS {{ migration_schema }}.mirrors (
     xact        xid8 NOT NULL,
     PRIMARY KEY (backend_pid, xact)
 );
+-- _backfilling() reads it with the rights of phaseline's owner, who need
+-- not be the role running the migration (a DBA may run it as another): let
+-- that owner read it, and nothing more.
+DO $mirrors$
+DECLARE
+    v_owner regrole := (SELECT nspowner::regrole FROM pg_namespace WHERE nspname = {{ schema_name | literal }});
+BEGIN
+    IF v_owner IS NOT NULL AND NOT has_table_privilege(v_owner, {{ (migration_schema_name ~ '.mirrors') | literal }}, 'SELECT') THEN
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', {{ migration_schema_name | literal }}, v_owner);
+        EXECUTE format('GRANT SELECT ON %I.mirrors TO %s', {{ migration_schema_name | literal }}, v_owner);
+    END IF;
+END
+$mirrors$;
 
 -- Groups a legacy write touched that its own transaction could not mirror:
 -- a REPEATABLE READ (or SERIALIZABLE) writer sees phaseline as of its
