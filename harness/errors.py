@@ -126,6 +126,10 @@ class CarryScopeError(InvalidArgumentError):
     rule = "carry_scope"
 
 
+class CompatViewReadOnlyError(WrongStateError):
+    rule = "compat_view_read_only"
+
+
 class CyclePeriodFiniteError(InvalidArgumentError):
     rule = "cycle_period_finite"
 
@@ -152,6 +156,10 @@ class DecisionWindowError(WrongStateError):
 
 class DecisionsShapeError(InvalidArgumentError):
     rule = "decisions_shape"
+
+
+class DeletionNotAcceptableError(WrongStateError):
+    rule = "deletion_not_acceptable"
 
 
 class DuplicateSampleKeyError(InvalidArgumentError):
@@ -212,6 +220,10 @@ class NotAssignedError(NotAllowedError):
 
 class NotReviewerError(NotAllowedError):
     rule = "not_reviewer"
+
+
+class NoteRequiredError(InvalidArgumentError):
+    rule = "note_required"
 
 
 class OpenVersionExistsError(WrongStateError):
@@ -314,6 +326,14 @@ class UnknownDecisionError(NotFoundError):
     rule = "unknown_decision"
 
 
+class UnknownDefectError(NotFoundError):
+    rule = "unknown_defect"
+
+
+class UnknownLockGroupError(InvalidArgumentError):
+    rule = "unknown_lock_group"
+
+
 class UnknownMaxJsonBytesError(InvalidArgumentError):
     rule = "unknown_max_json_bytes"
 
@@ -378,6 +398,7 @@ RULES: dict[str, type[PhaselineError]] = {
     "batch_size_positive": BatchSizePositiveError,
     "carried_lineage": CarriedLineageError,
     "carry_scope": CarryScopeError,
+    "compat_view_read_only": CompatViewReadOnlyError,
     "cycle_period_finite": CyclePeriodFiniteError,
     "cycle_period_ordered": CyclePeriodOrderedError,
     "db_role_mapped": DbRoleMappedError,
@@ -385,6 +406,7 @@ RULES: dict[str, type[PhaselineError]] = {
     "decision_note_length": DecisionNoteLengthError,
     "decision_window": DecisionWindowError,
     "decisions_shape": DecisionsShapeError,
+    "deletion_not_acceptable": DeletionNotAcceptableError,
     "duplicate_sample_key": DuplicateSampleKeyError,
     "email_is_address": EmailIsAddressError,
     "email_length": EmailLengthError,
@@ -400,6 +422,7 @@ RULES: dict[str, type[PhaselineError]] = {
     "no_self_deactivation": NoSelfDeactivationError,
     "not_assigned": NotAssignedError,
     "not_reviewer": NotReviewerError,
+    "note_required": NoteRequiredError,
     "open_version_exists": OpenVersionExistsError,
     "owner_can_review": OwnerCanReviewError,
     "pending_decisions": PendingDecisionsError,
@@ -425,6 +448,8 @@ RULES: dict[str, type[PhaselineError]] = {
     "unknown_cycle_report": UnknownCycleReportError,
     "unknown_db_role": UnknownDbRoleError,
     "unknown_decision": UnknownDecisionError,
+    "unknown_defect": UnknownDefectError,
+    "unknown_lock_group": UnknownLockGroupError,
     "unknown_max_json_bytes": UnknownMaxJsonBytesError,
     "unknown_phase": UnknownPhaseError,
     "unknown_report": UnknownReportError,

@@ -3,6 +3,9 @@
 -- probe each); the triggers of include/versioning.sql enforce every rule,
 -- so these functions only find the row and say what they want.
 
+{% set renamed = ['submit_version', 'withdraw_version', 'approve_version', 'reject_version', 'version_history'] %}
+{% include 'include/drop_renamed.sql' %}
+
 CREATE OR REPLACE FUNCTION {{ schema }}._require_cycle_report(p_cycle uuid, p_report uuid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
@@ -46,32 +49,32 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.submit_version(p_version_id uuid, p_actor integer DEFAULT NULL) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.submit_version(p_version uuid, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._set_version_status(p_version_id, 'pending_approval', NULL);
+    PERFORM {{ schema }}._set_version_status(p_version, 'pending_approval', NULL);
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.withdraw_version(p_version_id uuid, p_actor integer DEFAULT NULL) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.withdraw_version(p_version uuid, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._set_version_status(p_version_id, 'draft', NULL);
+    PERFORM {{ schema }}._set_version_status(p_version, 'draft', NULL);
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
 -- Returns the id of the approved_artifacts row the approval wrote.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.approve_version(p_version_id uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS uuid
+CREATE OR REPLACE FUNCTION {{ api_schema }}.approve_version(p_version uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -82,14 +85,14 @@ BEGIN
     IF p_note IS NOT NULL THEN
         PERFORM {{ schema }}._check_text(p_note, 'review_note', 'the review note');
     END IF;
-    PERFORM {{ schema }}._set_version_status(p_version_id, 'approved', p_note);
-    SELECT id INTO STRICT v_artifact FROM {{ schema }}.approved_artifacts WHERE reference_id = p_version_id;
+    PERFORM {{ schema }}._set_version_status(p_version, 'approved', p_note);
+    SELECT id INTO STRICT v_artifact FROM {{ schema }}.approved_artifacts WHERE reference_id = p_version;
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_artifact;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ api_schema }}.reject_version(p_version_id uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.reject_version(p_version uuid, p_actor integer DEFAULT NULL, p_note text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -101,18 +104,18 @@ BEGIN
     IF p_note IS NULL OR {{ schema }}._is_blank(p_note) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'review_note_required',
-            MESSAGE = format('rejecting version %s needs a note', coalesce(p_version_id::text, 'null')),
+            MESSAGE = format('rejecting version %s needs a note', coalesce(p_version::text, 'null')),
             DETAIL = format('note: %s', coalesce(quote_literal({{ schema }}._prefix(p_note)), 'null')),
             HINT = 'Say what must change, so the next version can address it.';
     END IF;
     PERFORM {{ schema }}._check_text(p_note, 'review_note', 'the review note');
-    PERFORM {{ schema }}._set_version_status(p_version_id, 'rejected', p_note);
+    PERFORM {{ schema }}._set_version_status(p_version, 'rejected', p_note);
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;
 
--- Every version of the same key as p_version_id, oldest first.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.version_history(p_version_id uuid)
+-- Every version of the same key as p_version, oldest first.
+CREATE OR REPLACE FUNCTION {{ api_schema }}.version_history(p_version uuid)
 RETURNS TABLE (
     entity text, id uuid, version_number integer, is_latest boolean, version_status text,
     parent_version_id uuid, created_at timestamptz, created_by integer, submitted_at timestamptz,
@@ -121,21 +124,21 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
 {%- for e in versioned %}
-    IF EXISTS (SELECT FROM {{ schema }}.{{ e.table }} WHERE {{ schema }}.{{ e.table }}.id = p_version_id) THEN
+    IF EXISTS (SELECT FROM {{ schema }}.{{ e.table }} WHERE {{ schema }}.{{ e.table }}.id = p_version) THEN
         RETURN QUERY
         SELECT {{ e.entity | literal }}, h.id, h.version_number, h.is_latest, h.version_status::text,
                h.parent_version_id, h.created_at, h.created_by, h.submitted_at,
                h.submitted_by, h.reviewed_at, h.reviewed_by, h.review_note
           FROM {{ schema }}.{{ e.table }} AS v
           JOIN {{ schema }}.{{ e.table }} AS h USING ({{ e.key | join(', ') }})
-         WHERE v.id = p_version_id
+         WHERE v.id = p_version
          ORDER BY h.version_number;
         RETURN;
     END IF;
 {%- endfor %}
     RAISE EXCEPTION USING
         ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-        MESSAGE = format('version %s does not exist', p_version_id);
+        MESSAGE = format('version %s does not exist', p_version);
 END
 $fn$;
 

@@ -1,5 +1,8 @@
 -- API: report attributes, the versioning engine's first entity.
 
+{% set renamed = ['update_report_attribute'] %}
+{% include 'include/drop_renamed.sql' %}
+
 CREATE OR REPLACE FUNCTION {{ api_schema }}.propose_report_attribute(
     p_cycle uuid, p_report uuid, p_attribute_name text, p_definition jsonb, p_actor integer DEFAULT NULL
 ) RETURNS uuid
@@ -45,7 +48,7 @@ END
 $fn$;
 
 -- Replace the definition of a draft attribute version.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.update_report_attribute(p_version_id uuid, p_definition jsonb, p_actor integer DEFAULT NULL) RETURNS void
+CREATE OR REPLACE FUNCTION {{ api_schema }}.update_report_attribute(p_version uuid, p_definition jsonb, p_actor integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
@@ -53,16 +56,16 @@ DECLARE
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    SELECT * INTO v_row FROM {{ schema }}.report_attributes WHERE id = p_version_id;
+    SELECT * INTO v_row FROM {{ schema }}.report_attributes WHERE id = p_version;
     IF v_row.id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('report attribute version %s does not exist', coalesce(p_version_id::text, 'null')),
+            MESSAGE = format('report attribute version %s does not exist', coalesce(p_version::text, 'null')),
             HINT = 'Pass the id propose_report_attribute returned.';
     END IF;
     PERFORM {{ schema }}._require_assigned(p_actor, v_row.cycle_id, v_row.report_id, 'edit attributes');
     PERFORM {{ schema }}._check_attribute_definition(p_definition);
-    UPDATE {{ schema }}.report_attributes SET definition = p_definition WHERE id = p_version_id;
+    UPDATE {{ schema }}.report_attributes SET definition = p_definition WHERE id = p_version;
     PERFORM {{ schema }}._leave(v_outer);
 END
 $fn$;

@@ -2,6 +2,9 @@
 -- over jsonb_to_recordset; the rules themselves live in the statement
 -- triggers of 130_sample_decisions.sql and hold for direct writes too.
 
+{% set renamed = ['sample_lineage'] %}
+{% include 'include/drop_renamed.sql' %}
+
 -- The version row, locked: FOR UPDATE serializes writers that add samples
 -- (so their duplicate checks see each other) and blocks submit meanwhile;
 -- FOR SHARE lets several deciders work on one version at once while still
@@ -359,7 +362,7 @@ COMMENT ON VIEW {{ api_schema }}.sample_decisions IS
     'Every sample decision with its version and the source and recommender of the decision its chain started from.';
 
 -- The decision and each one it was carried from, back to the origin (step 0 = the given one).
-CREATE OR REPLACE FUNCTION {{ api_schema }}.sample_lineage(p_decision_id uuid)
+CREATE OR REPLACE FUNCTION {{ api_schema }}.sample_lineage(p_decision uuid)
 RETURNS TABLE (
     step integer, version_id uuid, version_number integer, decision_id uuid, sample_key text,
     recommendation_source text, recommended_by integer, decision_status text, decided_by integer,
@@ -369,7 +372,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp 
 BEGIN
     RETURN QUERY
     WITH RECURSIVE chain AS (
-        SELECT 0 AS step, d.* FROM {{ schema }}.sample_decisions d WHERE d.id = p_decision_id
+        SELECT 0 AS step, d.* FROM {{ schema }}.sample_decisions d WHERE d.id = p_decision
         UNION ALL
         SELECT c.step + 1, d.* FROM chain c JOIN {{ schema }}.sample_decisions d ON d.id = c.carried_from_decision_id
     )
@@ -380,7 +383,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_decision',
-            MESSAGE = format('sample decision %s does not exist', coalesce(p_decision_id::text, 'null')),
+            MESSAGE = format('sample decision %s does not exist', coalesce(p_decision::text, 'null')),
             HINT = 'Pass the id of a row of the sample_decisions view.';
     END IF;
 END

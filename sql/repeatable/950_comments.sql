@@ -108,7 +108,7 @@ admin_only, P0002 unknown_db_role (the role is not mapped).
 
 {% call doc('FUNCTION', api ~ 'submit_version(uuid, integer)') %}
 Submits a draft version for approval (draft to pending_approval); its content is frozen from then on. Works
-for a version of any entity ({{ entities }}). p_version_id: the id of the version; p_actor: the acting user,
+for a version of any entity ({{ entities }}). p_version: the id of the version; p_actor: the acting user,
 who becomes the submitter and a contributor (and so may not review it). Returns nothing. Errors:
 {{ actor_errors }}, P0002 unknown_version, 55000 illegal_transition (the version is not a draft), 55000
 phase_not_completed (phase data whose phase_status is not completed).
@@ -117,13 +117,13 @@ phase_not_completed (phase data whose phase_status is not completed).
 {% call doc('FUNCTION', api ~ 'withdraw_version(uuid, integer)') %}
 Takes a version pending approval back to draft, so that it can be edited and submitted again. Submitter and
 review note are cleared; the contributors are kept, so an earlier submitter still may not review it.
-p_version_id: the id of the version; p_actor: the acting user. Returns nothing. Errors: {{ actor_errors }},
+p_version: the id of the version; p_actor: the acting user. Returns nothing. Errors: {{ actor_errors }},
 P0002 unknown_version, 55000 illegal_transition (the version is not pending approval).
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'approve_version(uuid, integer, text)') %}
 Approves a version pending approval and returns the id of the approved_artifacts row that records it. The
-version previously approved for the same key becomes superseded and its artifact is closed. p_version_id: the
+version previously approved for the same key becomes superseded and its artifact is closed. p_version: the
 id of the version; p_actor: the reviewer, the report's owner or an admin who did not create, edit or submit it
 (four eyes); p_note: an optional review note. Returns approved_artifacts.id (uuid), as in current_artifacts.
 Errors: {{ actor_errors }}, P0002 unknown_version, 55000 illegal_transition (the version is not pending
@@ -133,7 +133,7 @@ created, edited or submitted it), 55000 pending_decisions (a sample selection wi
 
 {% call doc('FUNCTION', api ~ 'reject_version(uuid, integer, text)') %}
 Rejects a version pending approval, with a note saying what must change; the version is closed and a new
-version of the key can be started. p_version_id: the id of the version; p_actor: the reviewer, the report's
+version of the key can be started. p_version: the id of the version; p_actor: the reviewer, the report's
 owner or an admin who did not create, edit or submit it (four eyes); p_note: the review note, required.
 Returns nothing. Errors: {{ actor_errors }}, P0002 unknown_version, 55000 illegal_transition (the version is
 not pending approval), 42501 not_reviewer (p_actor is neither the report owner nor an admin), 42501 four_eyes
@@ -141,7 +141,7 @@ not pending approval), 42501 not_reviewer (p_actor is neither the report owner n
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'version_history(uuid)') %}
-Every version of the same key as the given version, oldest first. p_version_id: the id of any version of any
+Every version of the same key as the given version, oldest first. p_version: the id of any version of any
 entity. Returns one row per version: entity ({{ entities }}), id, version_number, is_latest, version_status,
 parent_version_id, created_at, created_by, submitted_at, submitted_by, reviewed_at, reviewed_by, review_note
 (the versioning columns, as on the versioned tables). Changes nothing. Errors: P0002 unknown_version.
@@ -180,7 +180,7 @@ of the attribute exists).
 
 {% call doc('FUNCTION', api ~ 'update_report_attribute(uuid, jsonb, integer)') %}
 Replaces the definition of a draft report attribute version; the acting user becomes a contributor (and so may
-not review it). p_version_id: the id of the attribute version; p_definition: the new definition, a JSON object;
+not review it). p_version: the id of the attribute version; p_definition: the new definition, a JSON object;
 p_actor: the acting user. Returns nothing. Errors: {{ actor_errors }}, 22023 attribute_shape (not a JSON
 object), P0002 unknown_version, 55000 version_frozen (the version is no longer a draft).
 {% endcall %}
@@ -230,7 +230,7 @@ recommended a sample or its origin), 22023 duplicate_sample_key (a key given twi
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'sample_lineage(uuid)') %}
-A sample decision and each decision it was carried from, back to its origin. p_decision_id: the id of a
+A sample decision and each decision it was carried from, back to its origin. p_decision: the id of a
 sample decision (sample_decisions.id). Returns one row per step, step 0 the given decision: step, version_id,
 version_number, decision_id, sample_key, recommendation_source, recommended_by, decision_status, decided_by,
 decided_at, decision_note, sample_data. Changes nothing. Errors: P0002 unknown_decision.
