@@ -4,5 +4,15 @@ from .deploy import DeployError, LockError, RefusedError, deploy, status, valida
 from .render import Build, RenderError, render_all
 from .version import RELEASE as __version__
 
-__all__ = ["Build", "DeployError", "LockError", "RefusedError", "RenderError", "__version__", "deploy", "render_all",
-           "status", "validate"]
+__all__ = [
+    "Build",
+    "DeployError",
+    "LockError",
+    "RefusedError",
+    "RenderError",
+    "__version__",
+    "deploy",
+    "render_all",
+    "status",
+    "validate",
+]

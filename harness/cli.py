@@ -25,8 +25,17 @@ from pathlib import Path
 
 import psycopg
 
-from .deploy import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DeployError, baseline, deploy, pending_sql, status, validate
 from . import docs
+from .deploy import (
+    DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_TIMEOUT,
+    DeployError,
+    baseline,
+    deploy,
+    pending_sql,
+    status,
+    validate,
+)
 from .legacy_fixture import FixtureError, create_fixture
 from .migrate import DEFAULT_BATCH_SIZE, DEFAULT_WAIT_LEGACY, MigrationError, backfill, contract, expand, verify
 from .pgconn import describe_target, resolve_conninfo
@@ -79,8 +88,15 @@ def cmd_render(args) -> int:
 
 def cmd_deploy(args) -> int:
     build = _build(args)
-    deploy(_connect_check(args), build=build, lock_timeout=args.lock_timeout, lock_retries=args.lock_retries,
-           repair=args.repair, wait_seconds=args.wait, log=lambda m: print(m, flush=True))
+    deploy(
+        _connect_check(args),
+        build=build,
+        lock_timeout=args.lock_timeout,
+        lock_retries=args.lock_retries,
+        repair=args.repair,
+        wait_seconds=args.wait,
+        log=lambda m: print(m, flush=True),
+    )
     return EXIT_OK
 
 
@@ -93,16 +109,26 @@ def cmd_status(args) -> int:
     rows = status(conninfo, build=build)
     pending = sum(item.action != "applied" for item, _ in rows)
     if args.json:
-        print(json.dumps({
-            "release": RELEASE,
-            "files": [
-                {"file": item.file.name, "kind": item.file.kind, "action": item.action, "sha256": item.file.sha256,
-                 "applied_at": led["applied_at"].isoformat() if led else None,
-                 "applied_by": led["applied_by"] if led else None}
-                for item, led in rows
-            ],
-            "pending": pending,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "release": RELEASE,
+                    "files": [
+                        {
+                            "file": item.file.name,
+                            "kind": item.file.kind,
+                            "action": item.action,
+                            "sha256": item.file.sha256,
+                            "applied_at": led["applied_at"].isoformat() if led else None,
+                            "applied_by": led["applied_by"] if led else None,
+                        }
+                        for item, led in rows
+                    ],
+                    "pending": pending,
+                },
+                indent=2,
+            )
+        )
         return EXIT_OK
     for item, led in rows:
         when = f"{led['applied_at']:%Y-%m-%d %H:%M:%S} by {led['applied_by']} ({led['duration_ms']} ms)" if led else ""
@@ -118,8 +144,11 @@ def cmd_validate(args) -> int:
     else:
         for d in differences:
             print(d)
-        print(f"{len(differences)} difference(s) from release {RELEASE}" if differences
-              else f"the database matches release {RELEASE}")
+        print(
+            f"{len(differences)} difference(s) from release {RELEASE}"
+            if differences
+            else f"the database matches release {RELEASE}"
+        )
     return EXIT_DIFFERS if differences else EXIT_OK
 
 
@@ -146,8 +175,9 @@ def cmd_migrate_legacy(args) -> int:
     if args.action == "expand":
         expand(conninfo, build.overrides)
     elif args.action == "backfill":
-        backfill(conninfo, build.overrides, batch_size=args.batch_size, restart=args.restart,
-                 wait_legacy=args.wait_legacy)
+        backfill(
+            conninfo, build.overrides, batch_size=args.batch_size, restart=args.restart, wait_legacy=args.wait_legacy
+        )
     elif args.action == "verify":
         passed, _ = verify(conninfo, build.overrides)
         return EXIT_OK if passed else EXIT_DIFFERS
@@ -166,16 +196,35 @@ def parser() -> argparse.ArgumentParser:
     # subcommand, so `phaseline --db X deploy` and `phaseline deploy --db X` both
     # work. SUPPRESS keeps a subcommand's unset option from hiding the global one.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, metavar="CONNINFO",
-                        help="libpq connection string or URL (default: DATABASE_URL, else the PG* variables)")
-    common.add_argument("--var", type=_var, action="append", default=argparse.SUPPRESS, metavar="NAME=VALUE",
-                        help="override a variable of phaseline.toml [vars] (repeatable)")
-    common.add_argument("--extension", action="append", default=argparse.SUPPRESS, metavar="PATH",
-                        help="a directory with your own phaseline.toml, once/ and repeatable/ SQL, deployed with "
-                             "phaseline (repeatable)")
-    top = argparse.ArgumentParser(prog="phaseline", parents=[common], description=__doc__.split("\n\n")[0],
-                                  epilog=__doc__[__doc__.index("Exit codes"):],
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="CONNINFO",
+        help="libpq connection string or URL (default: DATABASE_URL, else the PG* variables)",
+    )
+    common.add_argument(
+        "--var",
+        type=_var,
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="NAME=VALUE",
+        help="override a variable of phaseline.toml [vars] (repeatable)",
+    )
+    common.add_argument(
+        "--extension",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="a directory with your own phaseline.toml, once/ and repeatable/ SQL, deployed with "
+        "phaseline (repeatable)",
+    )
+    top = argparse.ArgumentParser(
+        prog="phaseline",
+        parents=[common],
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__[__doc__.index("Exit codes") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     top.add_argument("--version", action="version", version=f"phaseline {RELEASE}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -184,37 +233,78 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    add("render", "print the full rendered SQL, for deploying with psql (then adopt it with `phaseline baseline`)",
-        cmd_render)
-    p = add("deploy", "apply what is not applied yet; refuse drift, downgrades, other variables and tampering", cmd_deploy)
-    p.add_argument("--lock-timeout", type=_duration, default=DEFAULT_LOCK_TIMEOUT,
-                   help=f"how long one statement waits for a lock before it is retried (default {DEFAULT_LOCK_TIMEOUT})")
-    p.add_argument("--lock-retries", type=_count, default=DEFAULT_LOCK_RETRIES,
-                   help=f"retries per statement, with backoff from 0.25 s to 4 s (default {DEFAULT_LOCK_RETRIES})")
-    p.add_argument("--wait", type=_count, default=300, metavar="SECONDS",
-                   help="how long to wait for another deploy to finish (default 300)")
-    p.add_argument("--repair", action="store_true",
-                   help="re-apply every repeatable file, restoring functions, triggers and grants changed by hand")
-    for name, help_ in (("status", "each file: applied, to apply, or drifted, with its ledger row"),
-                        ("plan", "what deploy would do (--sql: the exact SQL it would apply)")):
+    add(
+        "render",
+        "print the full rendered SQL, for deploying with psql (then adopt it with `phaseline baseline`)",
+        cmd_render,
+    )
+    p = add(
+        "deploy", "apply what is not applied yet; refuse drift, downgrades, other variables and tampering", cmd_deploy
+    )
+    p.add_argument(
+        "--lock-timeout",
+        type=_duration,
+        default=DEFAULT_LOCK_TIMEOUT,
+        help=f"how long one statement waits for a lock before it is retried (default {DEFAULT_LOCK_TIMEOUT})",
+    )
+    p.add_argument(
+        "--lock-retries",
+        type=_count,
+        default=DEFAULT_LOCK_RETRIES,
+        help=f"retries per statement, with backoff from 0.25 s to 4 s (default {DEFAULT_LOCK_RETRIES})",
+    )
+    p.add_argument(
+        "--wait",
+        type=_count,
+        default=300,
+        metavar="SECONDS",
+        help="how long to wait for another deploy to finish (default 300)",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="re-apply every repeatable file, restoring functions, triggers and grants changed by hand",
+    )
+    for name, help_ in (
+        ("status", "each file: applied, to apply, or drifted, with its ledger row"),
+        ("plan", "what deploy would do (--sql: the exact SQL it would apply)"),
+    ):
         p = add(name, help_, cmd_status)
         p.add_argument("--json", action="store_true", help="machine-readable output")
         if name == "plan":
             p.add_argument("--sql", action="store_true", help="print the SQL still to be applied")
-    p = add("validate", "compare the live catalog, the ledger and the release with this release; exit 1 on any difference",
-            cmd_validate)
+    p = add(
+        "validate",
+        "compare the live catalog, the ledger and the release with this release; exit 1 on any difference",
+        cmd_validate,
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    add("baseline", "adopt a database deployed with `render | psql`: check it matches, then write the ledger", cmd_baseline)
+    add(
+        "baseline",
+        "adopt a database deployed with `render | psql`: check it matches, then write the ledger",
+        cmd_baseline,
+    )
     p = add("docs", "write the API reference (docs/API.md) from the catalog of a deployed database", cmd_docs)
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    p = add("migrate-legacy", "migrate from the legacy shapes, one step at a time (docs/MIGRATION.md)", cmd_migrate_legacy)
+    p = add(
+        "migrate-legacy", "migrate from the legacy shapes, one step at a time (docs/MIGRATION.md)", cmd_migrate_legacy
+    )
     p.add_argument("action", choices=["expand", "backfill", "verify", "contract"])
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
-                   help=f"backfill: legacy rows per batch (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"backfill: legacy rows per batch (default {DEFAULT_BATCH_SIZE})",
+    )
     p.add_argument("--restart", action="store_true", help="backfill: start a new pass from the first step")
-    p.add_argument("--wait-legacy", type=float, default=DEFAULT_WAIT_LEGACY, metavar="SECONDS",
-                   help=f"backfill: how long a batch may wait for legacy transactions holding its groups "
-                        f"(default {DEFAULT_WAIT_LEGACY:.0f})")
+    p.add_argument(
+        "--wait-legacy",
+        type=float,
+        default=DEFAULT_WAIT_LEGACY,
+        metavar="SECONDS",
+        help=f"backfill: how long a batch may wait for legacy transactions holding its groups "
+        f"(default {DEFAULT_WAIT_LEGACY:.0f})",
+    )
     p.add_argument("--dry-run", action="store_true", help="contract: print what would be dropped, change nothing")
     p.add_argument("--legacy-schema", help="schema of the legacy tables (default: legacy_schema of phaseline.toml)")
     p = add("legacy-fixture", "create the legacy tables with generated data (a test fixture)", cmd_legacy_fixture)

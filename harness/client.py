@@ -228,10 +228,12 @@ class Client:
 
     # --- report attributes ------------------------------------------------------------------
 
-    def propose_report_attribute(self, cycle: UUID, report: UUID, attribute_name: str, definition: dict,
-                                 actor: int | None = None) -> UUID:
-        return self._scalar("propose_report_attribute", cycle, report, attribute_name, _json(definition),
-                            self._actor(actor))
+    def propose_report_attribute(
+        self, cycle: UUID, report: UUID, attribute_name: str, definition: dict, actor: int | None = None
+    ) -> UUID:
+        return self._scalar(
+            "propose_report_attribute", cycle, report, attribute_name, _json(definition), self._actor(actor)
+        )
 
     def update_report_attribute(self, version: UUID, definition: dict, actor: int | None = None) -> None:
         self._scalar("update_report_attribute", version, _json(definition), self._actor(actor))
@@ -277,8 +279,9 @@ class Client:
 
     # --- artifacts and audit -------------------------------------------------------------------
 
-    def approved_artifact(self, cycle: UUID, report: UUID, artifact_type: str,
-                          artifact_key: str | None = None) -> Artifact | None:
+    def approved_artifact(
+        self, cycle: UUID, report: UUID, artifact_type: str, artifact_key: str | None = None
+    ) -> Artifact | None:
         rows = self._rows("approved_artifact", Artifact, cycle, report, artifact_type, artifact_key)
         return rows[0] if rows else None
 
@@ -297,5 +300,13 @@ class Client:
             return cur.execute(query, args).fetchall()
 
 
-__all__ = ["Client", "PhaselineError", "VersionRow", "Artifact", "AuditEntry", "LineageStep", "PhaseOverviewRow",
-           "ApprovedPhaseData"]
+__all__ = [
+    "Client",
+    "PhaselineError",
+    "VersionRow",
+    "Artifact",
+    "AuditEntry",
+    "LineageStep",
+    "PhaseOverviewRow",
+    "ApprovedPhaseData",
+]

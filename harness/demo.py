@@ -46,19 +46,26 @@ def run_seed_example(conn: psycopg.Connection) -> dict:
     api.assign_report(cycle, report, tester)
 
     v1 = ids["v1"] = api.start_sample_selection(cycle, report, actor=tester)
-    samples = [{"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "retail"}} for n in range(1, 101)]
+    samples = [
+        {"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "retail"}} for n in range(1, 101)
+    ]
     api.recommend_samples(v1, samples, "tester", actor=tester)
     api.submit_version(v1, actor=tester)
     decisions = [
-        {"sample_key": s["sample_key"], "status": "approved" if n <= 80 else "rejected",
-         **({} if n <= 80 else {"note": "outside the risk segment"})}
+        {
+            "sample_key": s["sample_key"],
+            "status": "approved" if n <= 80 else "rejected",
+            **({} if n <= 80 else {"note": "outside the risk segment"}),
+        }
         for n, s in enumerate(samples, start=1)
     ]
     api.decide_samples(v1, decisions, actor=owner)
     api.approve_version(v1, actor=owner, note="80 of 100 approved; add 10 from the commercial book")
 
     v2 = ids["v2"] = api.start_sample_selection(cycle, report, actor=tester)
-    extra = [{"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "commercial"}} for n in range(101, 111)]
+    extra = [
+        {"sample_key": f"LOAN-{n:04d}", "data": {"balance": n * 1000, "segment": "commercial"}} for n in range(101, 111)
+    ]
     api.recommend_samples(v2, extra, "tester", actor=tester)
     api.submit_version(v2, actor=tester)
     api.decide_samples(v2, [{"sample_key": s["sample_key"], "status": "approved"} for s in extra], actor=owner)
@@ -85,14 +92,18 @@ def summary(conn: psycopg.Connection, ids: dict) -> str:
         (ids["cycle"], ids["report"]),
     ).fetchall()
     out.append("Sample selection of FR Y-9C in Q1 2026")
-    out.append(f"  {'version':>7}  {'status':<11} {'tester':>6} {'carried':>7} {'approved':>8} {'rejected':>8} {'pending':>7} {'total':>5}")
+    out.append(
+        f"  {'version':>7}  {'status':<11} {'tester':>6} {'carried':>7} {'approved':>8} {'rejected':>8} {'pending':>7} {'total':>5}"
+    )
     for r in rows:
         out.append(f"  {r[0]:>7}  {r[1]:<11} {r[2]:>6} {r[3]:>7} {r[4]:>8} {r[5]:>8} {r[6]:>7} {r[7]:>5}")
     art = conn.execute(
         "SELECT reference_version, approved_by, approved_at, id FROM phaseline_api.approved_artifact(%s, %s, 'samples')",
         (ids["cycle"], ids["report"]),
     ).fetchone()
-    out.append(f"\nCurrent approved artifact: sample selection version {art[0]}, approved by user {art[1]} at {art[2]:%Y-%m-%d %H:%M:%S} (artifact {art[3]})")
+    out.append(
+        f"\nCurrent approved artifact: sample selection version {art[0]}, approved by user {art[1]} at {art[2]:%Y-%m-%d %H:%M:%S} (artifact {art[3]})"
+    )
     decision = conn.execute(
         "SELECT id FROM phaseline_api.sample_decisions WHERE version_id = %s AND sample_key = 'LOAN-0042'", (ids["v2"],)
     ).fetchone()[0]

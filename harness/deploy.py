@@ -122,8 +122,12 @@ def ensure_ledger(conn: psycopg.Connection, ledger_schema: str) -> None:
             )
         )
         # Since 0.2.0: which release wrote the row, and the source checksums of what it rendered.
-        conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS release text").format(ledger_table(ledger_schema)))
-        conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS sources jsonb").format(ledger_table(ledger_schema)))
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS release text").format(ledger_table(ledger_schema))
+        )
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS sources jsonb").format(ledger_table(ledger_schema))
+        )
         conn.execute(
             sql.SQL(
                 """
@@ -209,7 +213,7 @@ def installed_release(conn: psycopg.Connection, ledger_schema: str) -> dict | No
             _t(ledger_schema, "releases")
         )
     ).fetchone()
-    return dict(zip(("release", "vars", "action", "deployed_by", "deployed_at"), row)) if row else None
+    return dict(zip(("release", "vars", "action", "deployed_by", "deployed_at"), row, strict=True)) if row else None
 
 
 def make_plan(files: list[SqlFile], state: dict[str, dict]) -> list[PlanItem]:
@@ -239,7 +243,9 @@ def unknown_files(files: list[SqlFile], state: dict[str, dict]) -> list[str]:
 def drift_message(drift: list[PlanItem]) -> str:
     lines = ["refusing to deploy: run-once file(s) changed after they were applied:"]
     for item in drift:
-        lines.append(f"  {item.file.name}: its text now differs; source(s) that changed: {', '.join(item.changed_sources)}")
+        lines.append(
+            f"  {item.file.name}: its text now differs; source(s) that changed: {', '.join(item.changed_sources)}"
+        )
     lines.append(
         "A run-once file must render exactly as when it was applied: restore the old text of the template or "
         "include named, and put the change in a new numbered file under sql/once/."
@@ -407,7 +413,9 @@ def _execute_with_retries(conn, cur, statement: str, opts: Options, log, where: 
         except psycopg.errors.LockNotAvailable:
             if attempt == opts.lock_retries:
                 raise
-            log(f"  {where}: lock not granted within {opts.lock_timeout}, retry {attempt + 1} of {opts.lock_retries} in {delay:g}s")
+            log(
+                f"  {where}: lock not granted within {opts.lock_timeout}, retry {attempt + 1} of {opts.lock_retries} in {delay:g}s"
+            )
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
 
@@ -426,7 +434,12 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, opts: O
                     locking = _LOCKING.match(_strip_leading_comments(statement)) if f.kind == "repeatable" else None
                     sha = _statement_sha(statement) if locking else None
                     if locking and not opts.repair and item.action == "reapply":
-                        seen = conn.execute(sql.SQL("SELECT FROM {} WHERE sha256 = %s").format(statements_table), (sha,)).fetchone() is not None
+                        seen = (
+                            conn.execute(
+                                sql.SQL("SELECT FROM {} WHERE sha256 = %s").format(statements_table), (sha,)
+                            ).fetchone()
+                            is not None
+                        )
                         if seen and _object_present(conn, locking):
                             skipped += 1
                             continue
@@ -439,7 +452,9 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, opts: O
                         raise
                     if sha:
                         conn.execute(
-                            sql.SQL("INSERT INTO {} (sha256, file) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(statements_table),
+                            sql.SQL("INSERT INTO {} (sha256, file) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                                statements_table
+                            ),
                             (sha, f.name),
                         )
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -507,10 +522,16 @@ def validate(conninfo: str = "", *, build: Build) -> list[catalog.Difference]:
                 out.append(catalog.Difference("release", RELEASE, f"the database is at release {installed['release']}"))
             for key, value in sorted(installed["vars"].items()):
                 if key in build.vars and build.vars[key] != value:
-                    out.append(catalog.Difference("variable", key, f"the database has {value!r}, this render {build.vars[key]!r}"))
+                    out.append(
+                        catalog.Difference(
+                            "variable", key, f"the database has {value!r}, this render {build.vars[key]!r}"
+                        )
+                    )
         for item in make_plan(build.files, state):
             if item.action == "drift":
-                out.append(catalog.Difference("file", item.file.name, f"drifted; changed: {', '.join(item.changed_sources)}"))
+                out.append(
+                    catalog.Difference("file", item.file.name, f"drifted; changed: {', '.join(item.changed_sources)}")
+                )
             elif item.action != "applied":
                 out.append(catalog.Difference("file", item.file.name, f"not applied ({item.action})"))
         for name in unknown_files(build.files, state):
@@ -524,7 +545,9 @@ def pending_sql(conninfo: str = "", *, build: Build) -> str:
     chunks = []
     for item, _row in status(conninfo, build=build):
         if item.action in ("apply", "reapply"):
-            chunks.append(f"-- phaseline: {item.file.name} ({item.action})\nBEGIN;\n{item.file.text.rstrip()}\nCOMMIT;\n")
+            chunks.append(
+                f"-- phaseline: {item.file.name} ({item.action})\nBEGIN;\n{item.file.text.rstrip()}\nCOMMIT;\n"
+            )
     return "\n".join(chunks)
 
 
@@ -556,7 +579,9 @@ def baseline(conninfo: str = "", *, build: Build, log=print) -> None:
                         continue
                     what, name = m.group("what").upper(), m.group("name")
                     if what == "SCHEMA":
-                        ok = conn.execute("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)", (name.strip('"'),)).fetchone()[0]
+                        ok = conn.execute(
+                            "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)", (name.strip('"'),)
+                        ).fetchone()[0]
                     elif what == "TYPE":
                         ok = conn.execute("SELECT to_regtype(%s) IS NOT NULL", (name,)).fetchone()[0]
                     elif what == "INDEX":
@@ -567,7 +592,9 @@ def baseline(conninfo: str = "", *, build: Build, log=print) -> None:
                     if not ok:
                         missing.append(f"{what.lower()} {name} ({f.name})")
             if missing:
-                raise RefusedError("cannot baseline: the database lacks what this release creates:\n  " + "\n  ".join(missing))
+                raise RefusedError(
+                    "cannot baseline: the database lacks what this release creates:\n  " + "\n  ".join(missing)
+                )
             before = catalog.snapshot(conn, build.ctx)
             conn.execute("BEGIN")
             try:

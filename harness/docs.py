@@ -66,7 +66,9 @@ def generate(conn: psycopg.Connection, build: Build) -> str:
     tables = conn.execute(
         """SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c
             WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-            ORDER BY c.relname""", (schema,)).fetchall()
+            ORDER BY c.relname""",
+        (schema,),
+    ).fetchall()
     for oid, name, _comment in tables:
         out.append(f"    {name} {{")
         for col, typ, pk in conn.execute(
@@ -84,7 +86,9 @@ def generate(conn: psycopg.Connection, build: Build) -> str:
                     WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey))
              FROM pg_constraint c
             WHERE c.contype = 'f' AND c.connamespace = %s::regnamespace
-            ORDER BY 1, 2, 3""", (schema,)):
+            ORDER BY 1, 2, 3""",
+        (schema,),
+    ):
         strip = lambda n: n.split(".")[-1]  # noqa: E731
         out.append(f'    {strip(parent)} ||--o{{ {strip(child)} : "{cols}"')
     out += ["```", "", "## The life of a version", "", "```mermaid", LIFECYCLE, "```", "", "## Functions", ""]
@@ -93,20 +97,34 @@ def generate(conn: psycopg.Connection, build: Build) -> str:
         """SELECT p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), p.provolatile,
                   obj_description(p.oid, 'pg_proc')
              FROM pg_proc p WHERE p.pronamespace = %s::regnamespace ORDER BY p.proname, p.oid::regprocedure::text""",
-        (api,)).fetchall()
+        (api,),
+    ).fetchall()
     out += ["| function | what it does |", "|---|---|"]
     for name, _args, _result, _vol, comment in functions:
         out.append(f"| [`{name}`](#{name.replace('_', '-')}) | {_md(_summary(comment))} |")
     out.append("")
     for name, args, result, volatility, comment in functions:
         kind = "reads only" if volatility in "si" else "changes data"
-        out += [f"### {name}", "", "```sql", f"{api}.{name}({args})", f"  RETURNS {result}", "```", "",
-                f"*{kind}*", "", (comment or "").strip(), ""]
+        out += [
+            f"### {name}",
+            "",
+            "```sql",
+            f"{api}.{name}({args})",
+            f"  RETURNS {result}",
+            "```",
+            "",
+            f"*{kind}*",
+            "",
+            (comment or "").strip(),
+            "",
+        ]
 
     out += ["## Views", ""]
     for oid, name, comment in conn.execute(
         """SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c
-            WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'v' ORDER BY c.relname""", (api,)).fetchall():
+            WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'v' ORDER BY c.relname""",
+        (api,),
+    ).fetchall():
         out += [f"### {name}", "", (comment or "").strip(), "", "| column | type | meaning |", "|---|---|---|"]
         out += _columns(conn, oid)
         out.append("")
@@ -117,11 +135,16 @@ def generate(conn: psycopg.Connection, build: Build) -> str:
         out += _columns(conn, oid)
         out.append("")
 
-    out += ["## Errors by rule name", "",
-            "Every error names its rule in the error's CONSTRAINT field (`e.diag.constraint_name` in psycopg, "
-            "`err.constraint` in node-postgres, `getServerErrorMessage().getConstraint()` in pgJDBC, "
-            "`pgErr.ConstraintName` in pgx). Branch on the rule; the message may change.", "",
-            "| rule | SQLSTATE |", "|---|---|"]
+    out += [
+        "## Errors by rule name",
+        "",
+        "Every error names its rule in the error's CONSTRAINT field (`e.diag.constraint_name` in psycopg, "
+        "`err.constraint` in node-postgres, `getServerErrorMessage().getConstraint()` in pgJDBC, "
+        "`pgErr.ConstraintName` in pgx). Branch on the rule; the message may change.",
+        "",
+        "| rule | SQLSTATE |",
+        "|---|---|",
+    ]
     out += [f"| `{rule}` | {SQLSTATES.get(state, '')} {state} |" for rule, state in rules(build)]
     return "\n".join(out).rstrip() + "\n"
 
@@ -132,5 +155,6 @@ def _columns(conn: psycopg.Connection, oid: int) -> list[str]:
         for col, typ, comment in conn.execute(
             """SELECT a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum)
                  FROM pg_attribute a WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""",
-            (oid,))
+            (oid,),
+        )
     ]

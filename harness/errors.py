@@ -17,8 +17,15 @@ class PhaselineError(Exception):
     sqlstate: str = ""
     rule: str | None = None
 
-    def __init__(self, message: str, *, sqlstate: str = "", rule: str | None = None, detail: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        sqlstate: str = "",
+        rule: str | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.sqlstate = sqlstate or type(self).sqlstate
@@ -489,11 +496,17 @@ BY_SQLSTATE: dict[str, type[PhaselineError]] = {
     "55P03": BusyError,
 }
 
+
 def from_psycopg(exc: psycopg.Error) -> PhaselineError | None:
     """The phaseline exception for a psycopg error, or None when it is not one of phaseline's."""
     diag = exc.diag
     cls = RULES.get(diag.constraint_name or "") or BY_SQLSTATE.get(diag.sqlstate or "")
     if cls is None:
         return None
-    return cls(diag.message_primary or str(exc), sqlstate=diag.sqlstate or "", rule=diag.constraint_name,
-               detail=diag.message_detail, hint=diag.message_hint)
+    return cls(
+        diag.message_primary or str(exc),
+        sqlstate=diag.sqlstate or "",
+        rule=diag.constraint_name,
+        detail=diag.message_detail,
+        hint=diag.message_hint,
+    )

@@ -53,8 +53,16 @@ from .render import SQL_DIR, _environment, build_context
 
 LEGACY_DDL = "legacy/010_tables.sql"
 LEGACY_TABLES = (
-    "users", "report_attributes", "sample_sets", "sample_records", "data_profiling_phases", "scoping_phases",
-    "sample_selection_phases", "request_info_phases", "test_execution_phases", "observation_management_phases",
+    "users",
+    "report_attributes",
+    "sample_sets",
+    "sample_records",
+    "data_profiling_phases",
+    "scoping_phases",
+    "sample_selection_phases",
+    "request_info_phases",
+    "test_execution_phases",
+    "observation_management_phases",
     "test_report_phases",
 )
 
@@ -77,7 +85,7 @@ class Plan:
         return self.users - 3 - self.testers_from  # the last three users are the defect ones
 
     @classmethod
-    def for_scale(cls, scale: int) -> "Plan":
+    def for_scale(cls, scale: int) -> Plan:
         records = max(int(scale), 100)
         masters = max(14, math.ceil(records / 290))  # the defect patterns below need masters 0..13
         users = 14 + masters // 40
@@ -218,29 +226,50 @@ SELECT p.*, k, md5(format('phase:%%s:%%s', k, p.m))::uuid AS phase_id,
 """
 
 _PHASES = {
-    "data_profiling_phases": (0, "files_uploaded, rules_generated, validation_results",
+    "data_profiling_phases": (
+        0,
+        "files_uploaded, rules_generated, validation_results",
         "CASE WHEN f.started_at IS NOT NULL THEN ARRAY[format('gl_%s.csv', f.m), format('loans_%s.csv', f.m)] END, "
         "CASE WHEN f.started_at IS NOT NULL THEN 10 + f.m % 7 END, "
         "CASE WHEN f.completed_at IS NOT NULL THEN jsonb_build_object('passed', 40 + f.m % 5, 'failed', f.m % 3, "
-        "'by_rule', jsonb_build_object('R1', CASE WHEN f.m % 50 <> 11 THEN 1 END, 'R2', jsonb_build_array(NULL, 2))) END"),
-    "scoping_phases": (1, "attributes_scoped, scoping_notes",
-        "CASE WHEN f.started_at IS NOT NULL THEN 6 END, CASE WHEN f.completed_at IS NOT NULL THEN 'Scoped to the CDEs and keys' END"),
-    "sample_selection_phases": (2, "sample_size_target, selection_method",
+        "'by_rule', jsonb_build_object('R1', CASE WHEN f.m % 50 <> 11 THEN 1 END, 'R2', jsonb_build_array(NULL, 2))) END",
+    ),
+    "scoping_phases": (
+        1,
+        "attributes_scoped, scoping_notes",
+        "CASE WHEN f.started_at IS NOT NULL THEN 6 END, CASE WHEN f.completed_at IS NOT NULL THEN 'Scoped to the CDEs and keys' END",
+    ),
+    "sample_selection_phases": (
+        2,
+        "sample_size_target, selection_method",
         "CASE WHEN f.started_at IS NOT NULL THEN 25 + f.m % 50 END, "
-        "CASE WHEN f.started_at IS NOT NULL THEN (ARRAY['random', 'judgmental'])[1 + f.m % 2] END"),
-    "request_info_phases": (3, "requests_sent, responses_received, due_date",
+        "CASE WHEN f.started_at IS NOT NULL THEN (ARRAY['random', 'judgmental'])[1 + f.m % 2] END",
+    ),
+    "request_info_phases": (
+        3,
+        "requests_sent, responses_received, due_date",
         "CASE WHEN f.started_at IS NOT NULL THEN 5 + f.m % 4 END, "
         "CASE WHEN f.completed_at IS NOT NULL THEN 5 + f.m % 4 WHEN f.started_at IS NOT NULL THEN f.m % 4 END, "
-        "CASE WHEN f.started_at IS NOT NULL THEN date '2024-03-01' + f.m % 30 END"),
-    "test_execution_phases": (4, "tests_planned, tests_executed, tests_passed",
+        "CASE WHEN f.started_at IS NOT NULL THEN date '2024-03-01' + f.m % 30 END",
+    ),
+    "test_execution_phases": (
+        4,
+        "tests_planned, tests_executed, tests_passed",
         "CASE WHEN f.started_at IS NOT NULL THEN 20 END, "
         "CASE WHEN f.completed_at IS NOT NULL THEN 20 WHEN f.started_at IS NOT NULL THEN f.m % 20 END, "
-        "CASE WHEN f.completed_at IS NOT NULL THEN 18 + f.m % 3 END"),
-    "observation_management_phases": (5, "observations_raised, observations_closed",
-        "CASE WHEN f.started_at IS NOT NULL THEN f.m % 4 END, CASE WHEN f.completed_at IS NOT NULL THEN f.m % 4 END"),
-    "test_report_phases": (6, "report_document, signed_off_by, signed_off_at",
+        "CASE WHEN f.completed_at IS NOT NULL THEN 18 + f.m % 3 END",
+    ),
+    "observation_management_phases": (
+        5,
+        "observations_raised, observations_closed",
+        "CASE WHEN f.started_at IS NOT NULL THEN f.m % 4 END, CASE WHEN f.completed_at IS NOT NULL THEN f.m % 4 END",
+    ),
+    "test_report_phases": (
+        6,
+        "report_document, signed_off_by, signed_off_at",
         "CASE WHEN f.started_at IS NOT NULL THEN format('reports/%s.pdf', f.m) END, "
-        "CASE WHEN f.completed_at IS NOT NULL THEN f.owner END, f.completed_at"),
+        "CASE WHEN f.completed_at IS NOT NULL THEN f.owner END, f.completed_at",
+    ),
 }
 
 # The duplicate: for every 50th master from 7, an older in-progress scoping row.
@@ -255,18 +284,27 @@ def create_fixture(conninfo: str, scale: int, schema: str = "legacy", log=print)
     """Create the legacy tables in `schema` and fill them; returns the row count of each table."""
     plan = Plan.for_scale(scale)
     params = dict(
-        masters=plan.masters, cycles=plan.cycles, users=plan.users, owners=plan.owners,
-        testers_from=plan.testers_from, testers=plan.testers, set_size=plan.set_size,
-        delta=max(1, plan.set_size // 10), orphans=plan.orphans,
+        masters=plan.masters,
+        cycles=plan.cycles,
+        users=plan.users,
+        owners=plan.owners,
+        testers_from=plan.testers_from,
+        testers=plan.testers,
+        set_size=plan.set_size,
+        delta=max(1, plan.set_size // 10),
+        orphans=plan.orphans,
     )
     s = sql.Identifier(schema)
     started = time.perf_counter()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         existing = conn.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)", (schema, list(LEGACY_TABLES))
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+            (schema, list(LEGACY_TABLES)),
         ).fetchone()[0]
         if existing:
-            raise FixtureError(f'schema "{schema}" already holds {existing} of the legacy tables; use another schema or database')
+            raise FixtureError(
+                f'schema "{schema}" already holds {existing} of the legacy tables; use another schema or database'
+            )
         with conn.transaction():
             conn.execute(render_ddl(schema).encode())
             # Load without the key, add it back NOT VALID: orphans stay, as on a real database.
@@ -288,8 +326,13 @@ def create_fixture(conninfo: str, scale: int, schema: str = "legacy", log=print)
                         "INSERT INTO {s}.{t} (phase_id, cycle_id, report_id, status, started_at, completed_at, {cols}) "
                         "SELECT f.phase_id, f.cycle_id, f.report_id, f.status, f.started_at, f.completed_at, {vals} "
                         "FROM _fx_phases f WHERE f.k = {k}"
-                    ).format(s=s, t=sql.Identifier(table), cols=sql.SQL(columns), vals=sql.SQL(values),
-                             k=sql.Literal(_PHASES[table][0]))
+                    ).format(
+                        s=s,
+                        t=sql.Identifier(table),
+                        cols=sql.SQL(columns),
+                        vals=sql.SQL(values),
+                        k=sql.Literal(_PHASES[table][0]),
+                    )
                 )
             run(_PHASE_DUPLICATE)
             conn.execute(
@@ -299,14 +342,16 @@ def create_fixture(conninfo: str, scale: int, schema: str = "legacy", log=print)
                 ).format(s, s)
             )
             conn.execute(
-                sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'user_id'), (SELECT max(user_id) FROM {}.users))").format(
-                    sql.Literal(f"{schema}.users"), s
-                )
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence({}, 'user_id'), (SELECT max(user_id) FROM {}.users))"
+                ).format(sql.Literal(f"{schema}.users"), s)
             )
         counts = {}
         for table in LEGACY_TABLES:
             conn.execute(sql.SQL("ANALYZE {}.{}").format(s, sql.Identifier(table)))
-            counts[table] = conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(s, sql.Identifier(table))).fetchone()[0]
+            counts[table] = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}.{}").format(s, sql.Identifier(table))
+            ).fetchone()[0]
     log(
         f"legacy fixture in schema {schema}: "
         + ", ".join(f"{t} {n}" for t, n in counts.items())
@@ -332,11 +377,26 @@ class LegacyWriter(threading.Thread):
     per operation, commit included) and errors are kept.
     """
 
-    def __init__(self, conninfo: str, schema: str = "legacy", *, pause: float = 0.02, rr_every: int = 0,
-                 slow_every: int = 0, slow_seconds: float = 0.0, delete_every: int = 0, max_ops: int | None = None):
+    def __init__(
+        self,
+        conninfo: str,
+        schema: str = "legacy",
+        *,
+        pause: float = 0.02,
+        rr_every: int = 0,
+        slow_every: int = 0,
+        slow_seconds: float = 0.0,
+        delete_every: int = 0,
+        max_ops: int | None = None,
+    ):
         super().__init__(daemon=True)
         self.conninfo, self.schema, self.pause = conninfo, schema, pause
-        self.rr_every, self.slow_every, self.slow_seconds, self.delete_every = rr_every, slow_every, slow_seconds, delete_every
+        self.rr_every, self.slow_every, self.slow_seconds, self.delete_every = (
+            rr_every,
+            slow_every,
+            slow_seconds,
+            delete_every,
+        )
         self.max_ops = max_ops
         self.stop_event = threading.Event()
         self.latencies: list[tuple[float, float]] = []  # (started at, seconds)
@@ -352,44 +412,88 @@ class LegacyWriter(threading.Thread):
         s = sql.Identifier(self.schema)
         try:
             with psycopg.connect(self.conninfo, application_name="legacy application (LegacyWriter)") as conn:
-                sets = [r[0] for r in conn.execute(sql.SQL(
-                    "SELECT set_id FROM {}.sample_sets WHERE is_latest ORDER BY set_id").format(s))]
-                attrs = [r[0] for r in conn.execute(sql.SQL(
-                    "SELECT attribute_id FROM {}.report_attributes WHERE is_latest_version ORDER BY attribute_id LIMIT 500").format(s))]
-                phases = [r[0] for r in conn.execute(sql.SQL(
-                    "SELECT phase_id FROM {}.test_execution_phases WHERE status = 'in_progress' ORDER BY phase_id LIMIT 500").format(s))]
-                records = [r[0] for r in conn.execute(sql.SQL(
-                    "SELECT record_id FROM {}.sample_records WHERE set_id = ANY (%s) ORDER BY record_id LIMIT 500").format(s),
-                    (sets[:50],))]
+                sets = [
+                    r[0]
+                    for r in conn.execute(
+                        sql.SQL("SELECT set_id FROM {}.sample_sets WHERE is_latest ORDER BY set_id").format(s)
+                    )
+                ]
+                attrs = [
+                    r[0]
+                    for r in conn.execute(
+                        sql.SQL(
+                            "SELECT attribute_id FROM {}.report_attributes WHERE is_latest_version ORDER BY attribute_id LIMIT 500"
+                        ).format(s)
+                    )
+                ]
+                phases = [
+                    r[0]
+                    for r in conn.execute(
+                        sql.SQL(
+                            "SELECT phase_id FROM {}.test_execution_phases WHERE status = 'in_progress' ORDER BY phase_id LIMIT 500"
+                        ).format(s)
+                    )
+                ]
+                records = [
+                    r[0]
+                    for r in conn.execute(
+                        sql.SQL(
+                            "SELECT record_id FROM {}.sample_records WHERE set_id = ANY (%s) ORDER BY record_id LIMIT 500"
+                        ).format(s),
+                        (sets[:50],),
+                    )
+                ]
                 conn.commit()
                 mine: list = []
                 n = 0
                 while not self.stop_event.is_set() and (self.max_ops is None or n < self.max_ops):
                     n += 1
-                    conn.isolation_level = (psycopg.IsolationLevel.REPEATABLE_READ if self.rr_every and n % self.rr_every == 0
-                                            else psycopg.IsolationLevel.READ_COMMITTED)
+                    conn.isolation_level = (
+                        psycopg.IsolationLevel.REPEATABLE_READ
+                        if self.rr_every and n % self.rr_every == 0
+                        else psycopg.IsolationLevel.READ_COMMITTED
+                    )
                     started = time.perf_counter()
                     try:
                         kind = n % 4
                         if self.delete_every and n % self.delete_every == 0 and mine:
                             gone = mine.pop(0)
-                            conn.execute(sql.SQL("DELETE FROM {}.sample_records WHERE record_id = %s").format(s), (gone,))
+                            conn.execute(
+                                sql.SQL("DELETE FROM {}.sample_records WHERE record_id = %s").format(s), (gone,)
+                            )
                             self.deleted.append(str(gone))
                         elif kind == 0 or not (attrs and phases and records):
-                            rid = conn.execute(sql.SQL(
-                                "INSERT INTO {}.sample_records (set_id, sample_identifier, sample_data) "
-                                "VALUES (%s, %s, jsonb_build_object('account', %s::text)) RETURNING record_id").format(s),
-                                (sets[n % len(sets)], f"W-{n}", f"ACC-W-{n}")).fetchone()[0]
+                            rid = conn.execute(
+                                sql.SQL(
+                                    "INSERT INTO {}.sample_records (set_id, sample_identifier, sample_data) "
+                                    "VALUES (%s, %s, jsonb_build_object('account', %s::text)) RETURNING record_id"
+                                ).format(s),
+                                (sets[n % len(sets)], f"W-{n}", f"ACC-W-{n}"),
+                            ).fetchone()[0]
                             mine.append(rid)
                         elif kind == 1:
-                            conn.execute(sql.SQL("UPDATE {}.report_attributes SET description = %s WHERE attribute_id = %s").format(s),
-                                         (f"edited by the application, op {n}", attrs[n % len(attrs)]))
+                            conn.execute(
+                                sql.SQL(
+                                    "UPDATE {}.report_attributes SET description = %s WHERE attribute_id = %s"
+                                ).format(s),
+                                (f"edited by the application, op {n}", attrs[n % len(attrs)]),
+                            )
                         elif kind == 2:
-                            conn.execute(sql.SQL("UPDATE {}.test_execution_phases SET tests_executed = coalesce(tests_executed, 0) + 1 "
-                                                 "WHERE phase_id = %s").format(s), (phases[n % len(phases)],))
+                            conn.execute(
+                                sql.SQL(
+                                    "UPDATE {}.test_execution_phases SET tests_executed = coalesce(tests_executed, 0) + 1 "
+                                    "WHERE phase_id = %s"
+                                ).format(s),
+                                (phases[n % len(phases)],),
+                            )
                         else:
-                            conn.execute(sql.SQL("UPDATE {}.sample_records SET sample_data = sample_data || jsonb_build_object('op', %s::int) "
-                                                 "WHERE record_id = %s").format(s), (n, records[n % len(records)]))
+                            conn.execute(
+                                sql.SQL(
+                                    "UPDATE {}.sample_records SET sample_data = sample_data || jsonb_build_object('op', %s::int) "
+                                    "WHERE record_id = %s"
+                                ).format(s),
+                                (n, records[n % len(records)]),
+                            )
                         if self.slow_every and n % self.slow_every == 0:
                             time.sleep(self.slow_seconds)
                         conn.commit()

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 from psycopg import sql
@@ -83,9 +83,13 @@ def _state(conn: psycopg.Connection, compat: str) -> dict | None:
 def _require_live(conn: psycopg.Connection, legacy: str, compat: str, command: str) -> dict:
     state = _state(conn, compat)
     if state is None:
-        raise MigrationError(f"nothing to {command}: the migration is not expanded here (run migrate-legacy expand first)")
+        raise MigrationError(
+            f"nothing to {command}: the migration is not expanded here (run migrate-legacy expand first)"
+        )
     if state["contracted_at"] is not None:
-        raise MigrationError(f"nothing to {command}: the migration was contracted at {state['contracted_at']:%Y-%m-%d %H:%M:%S}")
+        raise MigrationError(
+            f"nothing to {command}: the migration was contracted at {state['contracted_at']:%Y-%m-%d %H:%M:%S}"
+        )
     if state["legacy_schema"] != legacy:
         raise MigrationError(
             f'the migration was expanded for legacy schema "{state["legacy_schema"]}", not "{legacy}" (pass --legacy-schema)'
@@ -96,8 +100,16 @@ def _require_live(conn: psycopg.Connection, legacy: str, compat: str, command: s
 # --- expand -----------------------------------------------------------------
 
 LEGACY_TABLES = (
-    "users", "report_attributes", "sample_sets", "sample_records", "data_profiling_phases", "scoping_phases",
-    "sample_selection_phases", "request_info_phases", "test_execution_phases", "observation_management_phases",
+    "users",
+    "report_attributes",
+    "sample_sets",
+    "sample_records",
+    "data_profiling_phases",
+    "scoping_phases",
+    "sample_selection_phases",
+    "request_info_phases",
+    "test_execution_phases",
+    "observation_management_phases",
     "test_report_phases",
 )
 
@@ -111,13 +123,17 @@ def expand(conninfo: str = "", overrides: dict[str, str] | None = None, log=prin
             log(f"already contracted at {state['contracted_at']:%Y-%m-%d %H:%M:%S}: nothing to expand")
             return state["migration_user_id"]
         present = {
-            r[0] for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)", (legacy, list(LEGACY_TABLES))
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+                (legacy, list(LEGACY_TABLES)),
             )
         }
         missing = [t for t in LEGACY_TABLES if t not in present]
         if missing:
-            raise MigrationError(f'schema "{legacy}" lacks the legacy table(s) {", ".join(missing)}: is --legacy-schema right?')
+            raise MigrationError(
+                f'schema "{legacy}" lacks the legacy table(s) {", ".join(missing)}: is --legacy-schema right?'
+            )
 
     deploy(conninfo, overrides, log=log)
 
@@ -131,13 +147,19 @@ def expand(conninfo: str = "", overrides: dict[str, str] | None = None, log=prin
                 try:
                     conn.execute(text.encode())
                 except psycopg.Error as exc:
-                    raise MigrationError(f"{name}: {exc.diag.sqlstate} {exc.diag.message_primary}"
-                                         + (f"\n  CONTEXT: {exc.diag.context}" if exc.diag.context else "")) from exc
-            mig = conn.execute(sql.SQL("SELECT migration_user_id FROM {}.migration_state").format(sql.Identifier(compat))).fetchone()
+                    raise MigrationError(
+                        f"{name}: {exc.diag.sqlstate} {exc.diag.message_primary}"
+                        + (f"\n  CONTEXT: {exc.diag.context}" if exc.diag.context else "")
+                    ) from exc
+            mig = conn.execute(
+                sql.SQL("SELECT migration_user_id FROM {}.migration_state").format(sql.Identifier(compat))
+            ).fetchone()
             if mig is None:
                 mig = conn.execute(
                     sql.SQL("SELECT user_id FROM {}.users WHERE lower(email) = %s AND role = 'admin'").format(
-                        sql.Identifier(ctx["schema_name"])), (MIGRATION_EMAIL,)
+                        sql.Identifier(ctx["schema_name"])
+                    ),
+                    (MIGRATION_EMAIL,),
                 ).fetchone()
             if mig is None:
                 conn.execute(
@@ -165,6 +187,7 @@ def expand(conninfo: str = "", overrides: dict[str, str] | None = None, log=prin
 
 
 # --- backfill ---------------------------------------------------------------
+
 
 def _fmt_seconds(seconds: float) -> str:
     seconds = max(0, int(seconds))
@@ -205,12 +228,16 @@ def backfill(
             if restart:
                 conn.execute(sql.SQL("SELECT {}._mig_backfill_restart()").format(m))
             with conn.cursor(row_factory=dict_row) as cur:
-                steps = cur.execute(sql.SQL("SELECT * FROM {}.migration_progress ORDER BY ordinal").format(c)).fetchall()
+                steps = cur.execute(
+                    sql.SQL("SELECT * FROM {}.migration_progress ORDER BY ordinal").format(c)
+                ).fetchall()
             todo = [s for s in steps if s["finished_at"] is None]
             if not todo:
                 last = max(s["finished_at"] for s in steps)
-                log(f"backfill complete (pass {steps[0]['pass']}, finished {last:%Y-%m-%d %H:%M:%S}): "
-                    "only the sync queue to place; --restart runs a new pass")
+                log(
+                    f"backfill complete (pass {steps[0]['pass']}, finished {last:%Y-%m-%d %H:%M:%S}): "
+                    "only the sync queue to place; --restart runs a new pass"
+                )
                 summary["complete"] = True
                 summary["queued_placed"] = _drain_queue(conn, m, batch_size, waiter, log)
                 summary["waited_s"] = round(waiter.total, 2)
@@ -241,23 +268,36 @@ def backfill(
                         left = max(total - row["rows_done"], 0)
                         eta = "done" if row["done"] else (f"ETA {_fmt_seconds(left / rate)}" if rate else "ETA ?")
                         pct = 100.0 * row["rows_done"] / total if total else 100.0
-                        log(f"{name:18} {row['rows_done']:>11,} / {total:,} rows {pct:5.1f}%  "
-                            f"{rate:>9,.0f} rows/s  batch {row['batches']}  {eta}")
+                        log(
+                            f"{name:18} {row['rows_done']:>11,} / {total:,} rows {pct:5.1f}%  "
+                            f"{rate:>9,.0f} rows/s  batch {row['batches']}  {eta}"
+                        )
                     if row["done"]:
                         break
                 seconds = time.perf_counter() - t0
-                summary["steps"][name] = dict(rows=row["rows_done"] - resumed_from, seconds=round(seconds, 2),
-                                              rows_per_s=round((row["rows_done"] - resumed_from) / seconds) if seconds else None,
-                                              batches=row["batches"])
+                summary["steps"][name] = dict(
+                    rows=row["rows_done"] - resumed_from,
+                    seconds=round(seconds, 2),
+                    rows_per_s=round((row["rows_done"] - resumed_from) / seconds) if seconds else None,
+                    batches=row["batches"],
+                )
             summary["queued_placed"] = _drain_queue(conn, m, batch_size, waiter, log)
             # reference counts (cycle, report) pairs and orphans re-scans the records: neither adds legacy rows
             placed = sum(s["rows"] for n, s in summary["steps"].items() if n not in ("reference", "orphans"))
             total_s = time.perf_counter() - run_started
-            summary.update(rows=placed, seconds=round(total_s, 2), rows_per_s=round(placed / total_s) if total_s else None,
-                           complete=True, waited_s=round(waiter.total, 2))
-            log(f"backfill complete: {placed:,} legacy rows in {_fmt_seconds(total_s)} "
+            summary.update(
+                rows=placed,
+                seconds=round(total_s, 2),
+                rows_per_s=round(placed / total_s) if total_s else None,
+                complete=True,
+                waited_s=round(waiter.total, 2),
+            )
+            log(
+                f"backfill complete: {placed:,} legacy rows in {_fmt_seconds(total_s)} "
                 f"({summary['rows_per_s'] or 0:,} rows/s overall, batch size {batch_size}"
-                + (f", {waiter.total:.1f} s waiting for legacy transactions" if waiter.total >= 0.05 else "") + ")")
+                + (f", {waiter.total:.1f} s waiting for legacy transactions" if waiter.total >= 0.05 else "")
+                + ")"
+            )
             return summary
         finally:
             if not conn.closed and not conn.broken:
@@ -295,8 +335,10 @@ class _Waiter:
             w.execute("SET application_name = 'phaseline migrate-legacy backfill (waiting)'")
             if busy is None:
                 # a row lock (lock_timeout) rather than a group: back off briefly
-                self.log(f"{step}: batch {batch_no} rolled back ({exc.diag.sqlstate} {exc.diag.message_primary}); "
-                         f"retrying (waited {waited:.1f} s of {self.limit:.0f})")
+                self.log(
+                    f"{step}: batch {batch_no} rolled back ({exc.diag.sqlstate} {exc.diag.message_primary}); "
+                    f"retrying (waited {waited:.1f} s of {self.limit:.0f})"
+                )
                 time.sleep(min(0.5, 0.05 * (1 + waited)))
             else:
                 group, klass, key, name = busy.group(1), int(busy.group(2)), int(busy.group(3)), busy.group(4)
@@ -308,20 +350,27 @@ class _Waiter:
                         "  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid AND l.objid = %s::oid "
                         "   AND l.objsubid = 2 LIMIT 1",
-                        (klass & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
+                        (klass & 0xFFFFFFFF, key & 0xFFFFFFFF),
+                    ).fetchone()
                     if holder is None:
                         break
                     spent = waited + time.perf_counter() - started
                     if spent - last_said >= 5 or last_said < 0:
                         last_said = spent
-                        self.log(f"{step}: batch {batch_no} waits for {group} {name}: held by legacy transaction pid {holder[0]} "
-                                 f"({holder[2]}, {holder[1] or 'no application_name'}, {holder[3]}, open {holder[4]} s: "
-                                 f"{' '.join((holder[5] or '').split())}); waited {spent:.0f} s of {self.limit:.0f}")
+                        self.log(
+                            f"{step}: batch {batch_no} waits for {group} {name}: held by legacy transaction pid {holder[0]} "
+                            f"({holder[2]}, {holder[1] or 'no application_name'}, {holder[3]}, open {holder[4]} s: "
+                            f"{' '.join((holder[5] or '').split())}); waited {spent:.0f} s of {self.limit:.0f}"
+                        )
                     left = self.limit - spent
                     if left <= 0:
                         break
                     with w.transaction():
-                        w.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(min(left, 1.0) * 1000)}ms")))
+                        w.execute(
+                            sql.SQL("SET LOCAL lock_timeout = {}").format(
+                                sql.Literal(f"{int(min(left, 1.0) * 1000)}ms")
+                            )
+                        )
                         try:
                             w.execute("SELECT pg_advisory_xact_lock(%s, %s)", (klass, key))
                         except psycopg.errors.LockNotAvailable:
@@ -343,7 +392,8 @@ def _run_batch(conn, migration_ident, step, batch_size, hook, batch_no, waiter: 
                 conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(BATCH_LOCK_TIMEOUT)))
                 with conn.cursor(row_factory=dict_row) as cur:
                     row = cur.execute(
-                        sql.SQL("SELECT * FROM {}._mig_backfill_batch(%s, %s)").format(migration_ident), (step, batch_size)
+                        sql.SQL("SELECT * FROM {}._mig_backfill_batch(%s, %s)").format(migration_ident),
+                        (step, batch_size),
                     ).fetchone()
                 if hook is not None:
                     hook(step, batch_no, conn)
@@ -362,8 +412,9 @@ def _drain_queue(conn, migration_ident, batch_size, waiter: _Waiter, log) -> int
             try:
                 with conn.transaction():
                     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(BATCH_LOCK_TIMEOUT)))
-                    n = conn.execute(sql.SQL("SELECT {}._mig_drain_queue(%s)").format(migration_ident),
-                                     (max(1, batch_size // 50),)).fetchone()[0]
+                    n = conn.execute(
+                        sql.SQL("SELECT {}._mig_drain_queue(%s)").format(migration_ident), (max(1, batch_size // 50),)
+                    ).fetchone()[0]
                 break
             except RETRYABLE as exc:
                 waited += waiter.wait("sync_queue", done, exc, waited)
@@ -377,6 +428,7 @@ def _drain_queue(conn, migration_ident, batch_size, waiter: _Waiter, log) -> int
 
 # --- verify -----------------------------------------------------------------
 
+
 def verify(conninfo: str = "", overrides: dict[str, str] | None = None, log=print) -> tuple[bool, dict]:
     """Compare old and new; returns (passed, report) and records the run."""
     ctx, legacy, compat = _names(overrides)
@@ -386,7 +438,9 @@ def verify(conninfo: str = "", overrides: dict[str, str] | None = None, log=prin
         # One snapshot for the whole comparison, and for the journal count contract checks against.
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
-            report = conn.execute(sql.SQL("SELECT {}._mig_verify()").format(sql.Identifier(ctx["migration_schema_name"]))).fetchone()[0]
+            report = conn.execute(
+                sql.SQL("SELECT {}._mig_verify()").format(sql.Identifier(ctx["migration_schema_name"]))
+            ).fetchone()[0]
     log(format_report(report))
     return bool(report["passed"]), report
 
@@ -395,7 +449,9 @@ def format_report(report: dict) -> str:
     out = [f"verify: {'PASSED' if report['passed'] else 'FAILED'}"]
     if report["backfill_unfinished_steps"]:
         out.append(f"  backfill unfinished: {', '.join(report['backfill_unfinished_steps'])}")
-    out.append(f"  {'legacy table':32} {'legacy':>9} {'phaseline':>9} {'same':>9} {'explained':>9}  checksums (rows without defects)")
+    out.append(
+        f"  {'legacy table':32} {'legacy':>9} {'phaseline':>9} {'same':>9} {'explained':>9}  checksums (rows without defects)"
+    )
     for e in report["entities"] or []:
         cs = e["checksum_without_defects"]
         out.append(
@@ -405,9 +461,13 @@ def format_report(report: dict) -> str:
     un = report["unexplained_differences"]
     out.append(f"  unexplained differences: {un['count']}")
     for x in un["examples"]:
-        out.append(f"    {x['legacy_table']} {x['id']}: {x['kind']} {json.dumps(x.get('legacy'))} -> {json.dumps(x.get('phaseline'))}")
+        out.append(
+            f"    {x['legacy_table']} {x['id']}: {x['kind']} {json.dumps(x.get('legacy'))} -> {json.dumps(x.get('phaseline'))}"
+        )
     lin = report["lineage"]
-    out.append(f"  lineage: {lin['legacy_decisions']} migrated decisions, {lin['carried']} carried, {lin['problems']} problems")
+    out.append(
+        f"  lineage: {lin['legacy_decisions']} migrated decisions, {lin['carried']} carried, {lin['problems']} problems"
+    )
     for x in lin["examples"]:
         out.append(f"    decision {x['decision_id']} ({x['sample_key']}): {x['problem']}")
     inv = report["invariants"]
@@ -427,14 +487,23 @@ def format_report(report: dict) -> str:
         for x in bl["examples"]:
             out.append(f"    {x['legacy_table']} {x['legacy_id']}: {x['kind']} {json.dumps(x['detail'])[:160]}")
     if report["phase_contract_violations"]:
-        out.append(f"  migrated phase data breaking today's contracts (informational): {len(report['phase_contract_violations'])}")
+        out.append(
+            f"  migrated phase data breaking today's contracts (informational): {len(report['phase_contract_violations'])}"
+        )
     return "\n".join(out)
 
 
 # --- contract ---------------------------------------------------------------
 
-def contract(conninfo: str = "", overrides: dict[str, str] | None = None, *, dry_run: bool = False,
-             lock_timeout: str = "30s", log=print) -> bool:
+
+def contract(
+    conninfo: str = "",
+    overrides: dict[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+    lock_timeout: str = "30s",
+    log=print,
+) -> bool:
     """Drop the sync triggers and the legacy tables after a passing verify.
 
     Returns True when it dropped them (or they were gone already); with
@@ -456,20 +525,27 @@ def contract(conninfo: str = "", overrides: dict[str, str] | None = None, *, dry
                 conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout)))
                 conn.execute(
                     sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
-                        sql.SQL(", ").join(sql.Identifier(legacy, t) for t in LEGACY_TABLES))
+                        sql.SQL(", ").join(sql.Identifier(legacy, t) for t in LEGACY_TABLES)
+                    )
                 )
             last = conn.execute(
-                sql.SQL("SELECT id, at, passed, journal_count FROM {}.migration_verify_runs ORDER BY id DESC LIMIT 1").format(c)
+                sql.SQL(
+                    "SELECT id, at, passed, journal_count FROM {}.migration_verify_runs ORDER BY id DESC LIMIT 1"
+                ).format(c)
             ).fetchone()
             journal = conn.execute(sql.SQL("SELECT count(*) FROM {}.migration_sync_journal").format(c)).fetchone()[0]
             reasons = []
             if last is None:
                 reasons.append("no verify has run: run migrate-legacy verify")
             elif not last[2]:
-                reasons.append(f"the last verify (#{last[0]}, {last[1]:%Y-%m-%d %H:%M:%S}) failed: fix what it reports, then verify again")
+                reasons.append(
+                    f"the last verify (#{last[0]}, {last[1]:%Y-%m-%d %H:%M:%S}) failed: fix what it reports, then verify again"
+                )
             elif journal != last[3]:
-                reasons.append(f"{journal - last[3]} legacy write statement(s) were mirrored after the last passing verify "
-                               f"(#{last[0]}): verify again")
+                reasons.append(
+                    f"{journal - last[3]} legacy write statement(s) were mirrored after the last passing verify "
+                    f"(#{last[0]}): verify again"
+                )
             if dry_run:
                 log("contract --dry-run: would run, in one transaction:\n" + statements.strip())
                 if reasons:
@@ -482,8 +558,12 @@ def contract(conninfo: str = "", overrides: dict[str, str] | None = None, *, dry
             try:
                 conn.execute(statements.encode())
             except psycopg.Error as exc:
-                raise MigrationError(f"contract rolled back, nothing dropped: {exc.diag.sqlstate} {exc.diag.message_primary}"
-                                     + (f" ({exc.diag.message_detail})" if exc.diag.message_detail else "")) from exc
-    log(f"contracted: sync triggers and the legacy tables of schema {legacy} dropped; "
-        f"the compatibility views in {compat} now read phaseline alone")
+                raise MigrationError(
+                    f"contract rolled back, nothing dropped: {exc.diag.sqlstate} {exc.diag.message_primary}"
+                    + (f" ({exc.diag.message_detail})" if exc.diag.message_detail else "")
+                ) from exc
+    log(
+        f"contracted: sync triggers and the legacy tables of schema {legacy} dropped; "
+        f"the compatibility views in {compat} now read phaseline alone"
+    )
     return True

@@ -112,7 +112,9 @@ def _ensure_roles() -> None:
         for role, login in ((DEPLOY_OWNER, True), (ctx["app_role_name"], False), (ctx["readonly_role_name"], False)):
             if role and conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
                 try:
-                    conn.execute(sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(role)))
+                    conn.execute(
+                        sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(sql.Identifier(role))
+                    )
                 except psycopg.errors.DuplicateObject:
                     pass  # a parallel session created it first
 
@@ -136,11 +138,15 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
     admin = psycopg.conninfo.make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password)
     with psycopg.connect(admin, autocommit=True) as conn:
         if DEPLOY_OWNER:
-            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(dbname), sql.Identifier(DEPLOY_OWNER)))
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(dbname), sql.Identifier(DEPLOY_OWNER))
+            )
             conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(DEPLOY_OWNER)))
         # Test-only extensions: a superuser installs them, as a DBA would.
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
-        if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[0]:
+        if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[
+            0
+        ]:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     owner = owner_conninfo(dbname)
     deploy(owner, build=build(), log=lambda *_: None)
@@ -190,7 +196,7 @@ def world(phaseline_dsn) -> dict:
     with psycopg.connect(phaseline_dsn, autocommit=True) as conn:
         cur = conn.execute("SELECT * FROM test.world()")
         names = [c.name for c in cur.description]
-        return dict(zip(names, cur.fetchone()))
+        return dict(zip(names, cur.fetchone(), strict=True))
 
 
 @pytest.fixture
@@ -204,9 +210,7 @@ def app_dsn(phaseline_db) -> str:
         yield conninfo(phaseline_db.info.dbname, user=role)
     finally:
         with _admin() as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
-            )
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 

@@ -144,7 +144,9 @@ def build_context(
         ext_config = load_config(ext) if ext_toml.exists() else {}
         unknown = set(ext_config) - {"extension", "versioned"}
         if unknown:
-            raise RenderError(f"{ext_toml}: unknown section(s) {', '.join(sorted(unknown))}; known: extension, versioned")
+            raise RenderError(
+                f"{ext_toml}: unknown section(s) {', '.join(sorted(unknown))}; known: extension, versioned"
+            )
         entities += [_entity(raw, n, str(ext_toml)) for n, raw in enumerate(ext_config.get("versioned", []), start=1)]
     seen: set[str] = set()
     for e in entities:
@@ -230,20 +232,28 @@ class Build:
     @classmethod
     def load(
         cls, overrides: dict[str, str] | None = None, sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()
-    ) -> "Build":
+    ) -> Build:
         overrides = dict(overrides or {})
         extensions = tuple(Path(p) for p in extensions)
         for ext in extensions:
             if not ext.is_dir():
                 raise RenderError(f"extension {ext}: not a directory")
-        return cls(sql_dir=sql_dir, overrides=overrides, ctx=build_context(overrides, sql_dir, extensions),
-                   env=_environment(sql_dir, extensions), extensions=extensions)
+        return cls(
+            sql_dir=sql_dir,
+            overrides=overrides,
+            ctx=build_context(overrides, sql_dir, extensions),
+            env=_environment(sql_dir, extensions),
+            extensions=extensions,
+        )
 
     @property
     def vars(self) -> dict[str, str]:
         """Every [vars] value as rendered (defaults with the overrides applied), raw names."""
-        return {k[: -len("_name")]: v for k, v in self.ctx.items() if k.endswith("_name") and isinstance(v, str)
-                and k[: -len("_name")] in self.ctx}
+        return {
+            k[: -len("_name")]: v
+            for k, v in self.ctx.items()
+            if k.endswith("_name") and isinstance(v, str) and k[: -len("_name")] in self.ctx
+        }
 
     @property
     def files(self) -> list[SqlFile]:

@@ -34,7 +34,12 @@ def split_statements(text: str) -> list[tuple[int, str]]:
             i = _after_block_comment(text, i)
         elif c in "'\"":
             # '' and "" inside are escapes; E'\'' is handled by skipping backslash pairs in E-strings
-            escape = c == "'" and i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
+            escape = (
+                c == "'"
+                and i > 0
+                and text[i - 1] in "eE"
+                and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
+            )
             i += 1
             while i < n:
                 if escape and text[i] == "\\":
@@ -47,7 +52,11 @@ def split_statements(text: str) -> list[tuple[int, str]]:
                     break
                 i += 1
             i += 1
-        elif c == "$" and (m := _DOLLAR_TAG.match(text, i)) and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_$")):
+        elif (
+            c == "$"
+            and (m := _DOLLAR_TAG.match(text, i))
+            and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_$"))
+        ):
             end = text.find(m.group(0), m.end())
             i = n if end < 0 else end + len(m.group(0))
         elif c == "(":

@@ -58,17 +58,37 @@ def base(phaseline_dsn, world) -> dict:
     with psycopg.connect(phaseline_dsn, autocommit=True) as c:
         one = lambda q, *a: c.execute(q, a).fetchone()[0]  # noqa: E731
         w["report2"] = one("SELECT phaseline_api.create_report('Second', %s, %s)", w["owner"], w["admin"])
-        c.execute("SELECT phaseline_api.assign_report(%s, %s, %s, %s)", (w["cycle"], w["report2"], w["tester"], w["admin"]))
-        w["attr"] = one("SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{}', %s)", w["cycle"], w["report"], w["tester"])
-        w["attr_pending"] = one("SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{}', %s)", w["cycle"], w["report"], w["tester"])
+        c.execute(
+            "SELECT phaseline_api.assign_report(%s, %s, %s, %s)", (w["cycle"], w["report2"], w["tester"], w["admin"])
+        )
+        w["attr"] = one(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{}', %s)",
+            w["cycle"],
+            w["report"],
+            w["tester"],
+        )
+        w["attr_pending"] = one(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{}', %s)",
+            w["cycle"],
+            w["report"],
+            w["tester"],
+        )
         c.execute("SELECT phaseline_api.submit_version(%s, %s)", (w["attr_pending"], w["tester"]))
-        w["samples"] = one("SELECT phaseline_api.start_sample_selection(%s, %s, %s)", w["cycle"], w["report"], w["tester"])
-        w["samples_pending"] = one("SELECT phaseline_api.start_sample_selection(%s, %s, %s)", w["cycle"], w["report2"], w["tester"])
-        c.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)",
-                  (w["samples_pending"], Jsonb([{"sample_key": "S1"}]), w["tester"]))
+        w["samples"] = one(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", w["cycle"], w["report"], w["tester"]
+        )
+        w["samples_pending"] = one(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", w["cycle"], w["report2"], w["tester"]
+        )
+        c.execute(
+            "SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)",
+            (w["samples_pending"], Jsonb([{"sample_key": "S1"}]), w["tester"]),
+        )
         c.execute("SELECT phaseline_api.submit_version(%s, %s)", (w["samples_pending"], w["tester"]))
         w["decision"] = one("SELECT id FROM phaseline.sample_decisions WHERE version_id = %s", w["samples_pending"])
-        w["phase"] = one("SELECT phaseline_api.start_phase(%s, %s, 'scoping', %s)", w["cycle"], w["report"], w["tester"])
+        w["phase"] = one(
+            "SELECT phaseline_api.start_phase(%s, %s, 'scoping', %s)", w["cycle"], w["report"], w["tester"]
+        )
     a, t, o = w["admin"], w["tester"], w["owner"]
     cy, rp = w["cycle"], w["report"]
     w["calls"] = {
@@ -88,12 +108,18 @@ def base(phaseline_dsn, world) -> dict:
         "version_history": dict(p_version=w["attr"]),
         "approved_artifact": dict(p_cycle=cy, p_report=rp, p_artifact_type="attribute", p_artifact_key="balance"),
         "audit_trail": dict(p_row_id=w["attr"]),
-        "propose_report_attribute": dict(p_cycle=cy, p_report=w["report2"], p_attribute_name="limit", p_definition={}, p_actor=t),
+        "propose_report_attribute": dict(
+            p_cycle=cy, p_report=w["report2"], p_attribute_name="limit", p_definition={}, p_actor=t
+        ),
         "update_report_attribute": dict(p_version=w["attr"], p_definition={"v": 1}, p_actor=t),
         "start_sample_selection": dict(p_cycle=cy, p_report=rp, p_actor=t),
         "carry_forward": dict(p_from_version=w["samples_pending"], p_to_version=w["samples"], p_actor=t),
-        "recommend_samples": dict(p_version=w["samples"], p_samples=[{"sample_key": "N1"}], p_source="tester", p_actor=t),
-        "decide_samples": dict(p_version=w["samples_pending"], p_decisions=[{"sample_key": "S1", "status": "approved"}], p_actor=o),
+        "recommend_samples": dict(
+            p_version=w["samples"], p_samples=[{"sample_key": "N1"}], p_source="tester", p_actor=t
+        ),
+        "decide_samples": dict(
+            p_version=w["samples_pending"], p_decisions=[{"sample_key": "S1", "status": "approved"}], p_actor=o
+        ),
         "sample_lineage": dict(p_decision=w["decision"]),
         "start_phase": dict(p_cycle=cy, p_report=rp, p_phase="data_profiling", p_actor=t),
         "save_phase_data": dict(p_version=w["phase"], p_data={"scoping_notes": "x"}, p_actor=t, p_merge=False),
@@ -123,11 +149,18 @@ def bad_values(fn: str, arg: str, typ: str) -> list[tuple[str, object]]:
     if typ == "text":
         cases += [("blank", BLANK), ("over-long", LONG)]
         # register_phase names a new phase: any plain name is a good one
-        if (arg in ENUM_ARGS and fn != "register_phase") or (fn in ("map_user_role", "unmap_user_role") and arg == "p_role"):
+        if (arg in ENUM_ARGS and fn != "register_phase") or (
+            fn in ("map_user_role", "unmap_user_role") and arg == "p_role"
+        ):
             cases.append(("unknown value", UNKNOWN))
     elif typ == "jsonb":
-        for kind, value in (("JSON string", "text"), ("JSON number", 42), ("JSON array", []), ("JSON object", {}),
-                            ("JSON null", Jsonb(None))):
+        for kind, value in (
+            ("JSON string", "text"),
+            ("JSON number", 42),
+            ("JSON array", []),
+            ("JSON object", {}),
+            ("JSON null", Jsonb(None)),
+        ):
             cases.append((f"wrong JSON type: {kind}", value))
         cases.append(("JSON over max_json_bytes", {"big": "y" * 1_100_000}))
     elif typ == "integer":
@@ -167,15 +200,18 @@ def test_every_api_function_refuses_bad_input_and_changes_nothing(phaseline_dsn,
         before = state()
         for fn, (names, types, volatile) in functions.items():
             valid = base["calls"][fn]
-            for arg, typ in zip(names, types):
+            for arg, typ in zip(names, types, strict=False):
                 for kind, value in bad_values(fn, arg, typ):
                     if is_wrong_json_type(fn, arg, kind):
                         continue
                     args = {n: (value if n == arg else valid[n]) for n in names if n in valid or n == arg}
                     stmt = sql.SQL("SELECT * FROM phaseline_api.{}({})").format(
                         sql.Identifier(fn),
-                        sql.SQL(", ").join(sql.SQL("{} => {}").format(sql.Identifier(n), literal(v, types[names.index(n)]))
-                                           for n, v in args.items()))
+                        sql.SQL(", ").join(
+                            sql.SQL("{} => {}").format(sql.Identifier(n), literal(v, types[names.index(n)]))
+                            for n, v in args.items()
+                        ),
+                    )
                     ran += 1
                     where = f"{fn}({arg}: {kind})"
                     try:
@@ -187,14 +223,18 @@ def test_every_api_function_refuses_bad_input_and_changes_nothing(phaseline_dsn,
                         if exc.sqlstate not in DOCUMENTED_STATES:
                             failures.append(f"{where}: undocumented SQLSTATE {exc.sqlstate}: {d.message_primary}")
                         elif d.constraint_name not in rules:
-                            failures.append(f"{where}: {exc.sqlstate} without a known rule ({d.constraint_name}): {d.message_primary}")
+                            failures.append(
+                                f"{where}: {exc.sqlstate} without a known rule ({d.constraint_name}): {d.message_primary}"
+                            )
                         said = " ".join(filter(None, (d.message_primary, d.message_detail, d.message_hint)))
                         if re.search(r"x{41}|y{41}", said):
                             failures.append(f"{where}: the error echoes more than 40 characters of the input")
                     after = state()
                     if after != before:
-                        failures.append(f"{where}: a table changed: "
-                                        + ", ".join(a[0] for a, b in zip(after, before) if a != b))
+                        failures.append(
+                            f"{where}: a table changed: "
+                            + ", ".join(a[0] for a, b in zip(after, before, strict=False) if a != b)
+                        )
                         before = after
     print(f"\nbad-input cases run: {ran}")
     assert ran >= 150

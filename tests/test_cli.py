@@ -14,7 +14,6 @@ import sys
 
 import psycopg
 import pytest
-
 from phaseline.deploy import DEPLOY_LOCK_KEY
 from phaseline.pytest_plugin import conninfo
 
@@ -22,8 +21,9 @@ from phaseline.pytest_plugin import conninfo
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "phaseline", *args], capture_output=True, text=True, timeout=120,
-                          env=full_env)
+    return subprocess.run(
+        [sys.executable, "-m", "phaseline", *args], capture_output=True, text=True, timeout=120, env=full_env
+    )
 
 
 def dbname(dsn: str) -> str:
@@ -110,7 +110,9 @@ def test_exit_5_on_a_sql_error_and_nothing_of_the_file_applied(scratch_dsn):
 def test_plan_sql_prints_exactly_what_is_left(scratch_dsn):
     out = run("plan", "--sql", "--db", scratch_dsn)
     assert out.returncode == 0
-    assert out.stdout.count("-- phaseline: ") == len(json.loads(run("plan", "--json", "--db", scratch_dsn).stdout)["files"])
+    assert out.stdout.count("-- phaseline: ") == len(
+        json.loads(run("plan", "--json", "--db", scratch_dsn).stdout)["files"]
+    )
     assert run("deploy", "--db", scratch_dsn).returncode == 0
     assert run("plan", "--sql", "--db", scratch_dsn).stdout == ""
 

@@ -32,9 +32,11 @@ def rule_of(exc: psycopg.Error) -> tuple[str | None, str | None]:
 
 def describe(exc: psycopg.Error) -> str:
     d = exc.diag
-    return (f"{exc.sqlstate} ({d.constraint_name or 'no rule'}): {d.message_primary}"
-            + (f"\n  DETAIL: {d.message_detail}" if d.message_detail else "")
-            + (f"\n  CONTEXT: {d.context}" if d.context else ""))
+    return (
+        f"{exc.sqlstate} ({d.constraint_name or 'no rule'}): {d.message_primary}"
+        + (f"\n  DETAIL: {d.message_detail}" if d.message_detail else "")
+        + (f"\n  CONTEXT: {d.context}" if d.context else "")
+    )
 
 
 def run_threads(target, n: int) -> list[str]:
@@ -87,7 +89,7 @@ def attribute_worker(dsn: str, w: dict, keys: list[str], versions: int, tally: T
 
     def work(i: int, start: threading.Barrier) -> None:
         rng = random.Random(i)
-        order = keys[i % len(keys):] + keys[: i % len(keys)]
+        order = keys[i % len(keys) :] + keys[: i % len(keys)]
         deadline = time.monotonic() + DEADLINE_S
         made = 0
         turn = 0
@@ -102,10 +104,14 @@ def attribute_worker(dsn: str, w: dict, keys: list[str], versions: int, tally: T
                     if rng.random() < 0.5:
                         # create and submit in one transaction: the key's lock is held longer
                         with conn.transaction():
-                            vid = conn.execute(propose, (w["cycle"], w["report"], key, definition, w["tester"])).fetchone()[0]
+                            vid = conn.execute(
+                                propose, (w["cycle"], w["report"], key, definition, w["tester"])
+                            ).fetchone()[0]
                             conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (vid, w["tester"]))
                     else:
-                        vid = conn.execute(propose, (w["cycle"], w["report"], key, definition, w["tester"])).fetchone()[0]
+                        vid = conn.execute(propose, (w["cycle"], w["report"], key, definition, w["tester"])).fetchone()[
+                            0
+                        ]
                         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (vid, w["tester"]))
                 except psycopg.Error as exc:
                     if rule_of(exc) == ("55000", "open_version_exists"):
@@ -124,8 +130,10 @@ def attribute_worker(dsn: str, w: dict, keys: list[str], versions: int, tally: T
                 if roll < 0.3:
                     # back to draft, edited, submitted again: still the same version
                     conn.execute("SELECT phaseline_api.withdraw_version(%s, %s)", (vid, w["tester"]))
-                    conn.execute("SELECT phaseline_api.update_report_attribute(%s, %s, %s)",
-                                 (vid, Jsonb({"thread": i, "n": made, "edited": True}), w["tester"]))
+                    conn.execute(
+                        "SELECT phaseline_api.update_report_attribute(%s, %s, %s)",
+                        (vid, Jsonb({"thread": i, "n": made, "edited": True}), w["tester"]),
+                    )
                     conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (vid, w["tester"]))
                 conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (vid, reviewer))
                 tally.add("approved", key, vid)
@@ -213,8 +221,9 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
     w = world
     keys = [f"s{j:03d}" for j in range(80)]
     with connect(phaseline_dsn) as conn:
-        vid = conn.execute("SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
-                           (w["cycle"], w["report"], w["tester"])).fetchone()[0]
+        vid = conn.execute(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (w["cycle"], w["report"], w["tester"])
+        ).fetchone()[0]
         conn.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)", (vid, samples(keys), w["tester"]))
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (vid, w["tester"]))
         with pytest.raises(psycopg.Error) as refused:
@@ -222,8 +231,9 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
         assert rule_of(refused.value) == ("55000", "pending_decisions")
         # The deciders modify samples, which makes them contributors (four
         # eyes, issue 12 finding 1): a third reviewer approves.
-        approver_id = conn.execute("SELECT phaseline_api.create_user('approver@test.io', 'Ann Approver', 'admin', %s)",
-                                   (w["admin"],)).fetchone()[0]
+        approver_id = conn.execute(
+            "SELECT phaseline_api.create_user('approver@test.io', 'Ann Approver', 'admin', %s)", (w["admin"],)
+        ).fetchone()[0]
 
     n_deciders = 6
     actors = [w["owner"], w["admin"]] * (n_deciders // 2)
@@ -246,8 +256,9 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
             if status == "modified":
                 item["data"] = {"key": k, "by": tag}
             decisions.append(item)
-        count = conn.execute("SELECT phaseline_api.decide_samples(%s, %s, %s)",
-                             (vid, Jsonb(decisions), actors[d])).fetchone()[0]
+        count = conn.execute(
+            "SELECT phaseline_api.decide_samples(%s, %s, %s)", (vid, Jsonb(decisions), actors[d])
+        ).fetchone()[0]
         assert count == len(batch), f"{tag}: decided {count} of {len(batch)}"
         with done_lock:
             done_calls.append((actors[d], tag, decisions))
@@ -255,7 +266,7 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
     def decider(d: int, start: threading.Barrier) -> None:
         rng = random.Random(100 + d)
         mine = [k for k in own[d] if k not in finals]
-        calls = [mine[j:j + 4] for j in range(0, len(mine), 4)]
+        calls = [mine[j : j + 4] for j in range(0, len(mine), 4)]
         # overlapping calls: samples of the other deciders, in a random order
         calls += [rng.sample([k for k in shared if k not in own[d]], 8) for _ in range(8)]
         rng.shuffle(calls)
@@ -277,8 +288,9 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
                 with done_lock:
                     last_try = deciders_left[0] == 0
                 try:
-                    approval["artifact"] = conn.execute("SELECT phaseline_api.approve_version(%s, %s)",
-                                                        (vid, approver_id)).fetchone()[0]
+                    approval["artifact"] = conn.execute(
+                        "SELECT phaseline_api.approve_version(%s, %s)", (vid, approver_id)
+                    ).fetchone()[0]
                     return
                 except psycopg.Error as exc:
                     if rule_of(exc) != ("55000", "pending_decisions"):
@@ -298,15 +310,22 @@ def test_concurrent_deciders_lose_no_decision_and_approval_waits_for_all(phaseli
     assert "artifact" in approval, "the selection was never approved"
 
     with connect(phaseline_dsn) as conn:
-        status = conn.execute("SELECT version_status::text FROM phaseline.sample_selection_versions WHERE id = %s",
-                              (vid,)).fetchone()[0]
+        status = conn.execute(
+            "SELECT version_status::text FROM phaseline.sample_selection_versions WHERE id = %s", (vid,)
+        ).fetchone()[0]
         assert status == "approved"
-        current = conn.execute("SELECT id FROM phaseline_api.approved_artifact(%s, %s, 'samples')",
-                               (w["cycle"], w["report"])).fetchall()
+        current = conn.execute(
+            "SELECT id FROM phaseline_api.approved_artifact(%s, %s, 'samples')", (w["cycle"], w["report"])
+        ).fetchall()
         assert current == [(approval["artifact"],)]
-        final = {r[0]: r[1:] for r in conn.execute(
-            "SELECT sample_key, decision_status::text, decided_by, decision_note, sample_data"
-            "  FROM phaseline.sample_decisions WHERE version_id = %s", (vid,))}
+        final = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "SELECT sample_key, decision_status::text, decided_by, decision_note, sample_data"
+                "  FROM phaseline.sample_decisions WHERE version_id = %s",
+                (vid,),
+            )
+        }
         audit = conn.execute(
             """
             SELECT id, new_row ->> 'sample_key', new_row ->> 'decision_status', (new_row ->> 'decided_by')::int,
@@ -338,19 +357,24 @@ def test_submit_racing_recommend_never_lets_samples_into_a_pending_version(phase
     w = world
     rounds = 24
     with connect(phaseline_dsn) as conn:
-        vid = conn.execute("SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
-                           (w["cycle"], w["report"], w["tester"])).fetchone()[0]
+        vid = conn.execute(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (w["cycle"], w["report"], w["tester"])
+        ).fetchone()[0]
     outcomes: list[tuple[int, str, bool]] = []  # round, how, landed
 
     def recommender(conn, r: int, how: str, rng: random.Random) -> None:
         keys = [f"r{r:02d}_{j:03d}" for j in range(60)]
         try:
             if how == "api":
-                conn.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'llm', %s)", (vid, samples(keys), w["tester"]))
+                conn.execute(
+                    "SELECT phaseline_api.recommend_samples(%s, %s, 'llm', %s)", (vid, samples(keys), w["tester"])
+                )
             elif how == "api_slow":
                 # hold the transaction open: a submit arriving now must wait for it
                 with conn.transaction():
-                    conn.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'llm', %s)", (vid, samples(keys), w["tester"]))
+                    conn.execute(
+                        "SELECT phaseline_api.recommend_samples(%s, %s, 'llm', %s)", (vid, samples(keys), w["tester"])
+                    )
                     time.sleep(rng.uniform(0, 0.01))
             else:  # a direct table write, as the owner of the tables
                 with conn.transaction():
@@ -375,7 +399,7 @@ def test_submit_racing_recommend_never_lets_samples_into_a_pending_version(phase
     for r in range(rounds):
         how = ("api", "api_slow", "direct")[r % 3]
 
-        def work(i: int, start: threading.Barrier) -> None:
+        def work(i: int, start: threading.Barrier, r: int = r, how: str = how) -> None:
             rng = random.Random(r * 2 + i)
             with connect(phaseline_dsn) as conn:
                 start.wait()
@@ -392,9 +416,16 @@ def test_submit_racing_recommend_never_lets_samples_into_a_pending_version(phase
                 conn.execute("SELECT phaseline_api.withdraw_version(%s, %s)", (vid, w["tester"]))
 
     with connect(phaseline_dsn) as conn:
-        assert conn.execute("SELECT version_status::text FROM phaseline.sample_selection_versions WHERE id = %s",
-                            (vid,)).fetchone()[0] == "pending_approval"
-        held = {r[0] for r in conn.execute("SELECT sample_key FROM phaseline.sample_decisions WHERE version_id = %s", (vid,))}
+        assert (
+            conn.execute(
+                "SELECT version_status::text FROM phaseline.sample_selection_versions WHERE id = %s", (vid,)
+            ).fetchone()[0]
+            == "pending_approval"
+        )
+        held = {
+            r[0]
+            for r in conn.execute("SELECT sample_key FROM phaseline.sample_decisions WHERE version_id = %s", (vid,))
+        }
         # The audit log orders the events: the version lock serializes a
         # recommend and a submit, so their audit ids follow commit order.
         events = conn.execute(

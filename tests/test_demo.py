@@ -4,10 +4,9 @@ the seed example run through the API, and the summary a person reads printed."""
 from __future__ import annotations
 
 import psycopg
-from psycopg import sql
-
 from phaseline import demo
 from phaseline.pytest_plugin import TEST_DB, conninfo
+from psycopg import sql
 
 
 def test_demo_runs_twice_and_prints_the_seed_example(capsys):

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.types.json import Jsonb
-
 from phaseline import Build, deploy
 from phaseline.deploy import LockError
 from phaseline.pytest_plugin import owner_conninfo
 from phaseline.render import SQL_DIR
+from psycopg.types.json import Jsonb
 
 
 @pytest.fixture
@@ -34,9 +33,13 @@ def live(phaseline_db, world, tmp_path):
     """(owner dsn, app dsn-less direct dsn, two attribute version ids, a copy of sql/ to edit)."""
     dsn = owner_conninfo(phaseline_db.info.dbname)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        ids = [conn.execute("SELECT phaseline_api.propose_report_attribute(%s, %s, %s, %s, %s)",
-                            (world["cycle"], world["report"], name, Jsonb({}), world["tester"])).fetchone()[0]
-               for name in ("a1", "a2")]
+        ids = [
+            conn.execute(
+                "SELECT phaseline_api.propose_report_attribute(%s, %s, %s, %s, %s)",
+                (world["cycle"], world["report"], name, Jsonb({}), world["tester"]),
+            ).fetchone()[0]
+            for name in ("a1", "a2")
+        ]
     sql_dir = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql_dir)
     return dsn, ids, sql_dir, world
@@ -61,7 +64,9 @@ def write_other_row(dsn: str, version_id, tester: int) -> float:
     with psycopg.connect(dsn) as conn:
         conn.execute("SET lock_timeout = '20s'")
         conn.execute("SELECT set_config('phaseline.actor', %s, true)", (str(tester),))
-        conn.execute("UPDATE phaseline.report_attributes SET definition = '{\"other\": true}' WHERE id = %s", (version_id,))
+        conn.execute(
+            "UPDATE phaseline.report_attributes SET definition = '{\"other\": true}' WHERE id = %s", (version_id,)
+        )
     return time.perf_counter() - started
 
 
@@ -86,17 +91,26 @@ def test_a_function_body_change_takes_no_table_lock(live):
     assert {p.file.name for p in done} >= {"repeatable/120_versioning.sql"}
     assert any("unchanged trigger/view statement(s) left alone" in line for line in said), said
     assert delays, "the concurrent writer finished"
-    print(f"\nwriter on another row: {baseline * 1000:.1f} ms alone, {delays[0] * 1000:.1f} ms during the deploy "
-          f"({deploy_s * 1000:.0f} ms) with a row lock held")
+    print(
+        f"\nwriter on another row: {baseline * 1000:.1f} ms alone, {delays[0] * 1000:.1f} ms during the deploy "
+        f"({deploy_s * 1000:.0f} ms) with a row lock held"
+    )
     with psycopg.connect(dsn) as conn:
-        assert "(open)" in conn.execute(
-            "SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_insert'").fetchone()[0]
+        assert (
+            "(open)"
+            in conn.execute(
+                "SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_insert'"
+            ).fetchone()[0]
+        )
 
 
 def trigger_change(sql_dir: Path) -> None:
     # same trigger, new text: EXECUTE PROCEDURE is EXECUTE FUNCTION's old spelling
-    edit(sql_dir / "include" / "versioning.sql", "FOR EACH ROW EXECUTE FUNCTION {{ fn }}_update();",
-         "FOR EACH ROW EXECUTE PROCEDURE {{ fn }}_update();")
+    edit(
+        sql_dir / "include" / "versioning.sql",
+        "FOR EACH ROW EXECUTE FUNCTION {{ fn }}_update();",
+        "FOR EACH ROW EXECUTE PROCEDURE {{ fn }}_update();",
+    )
 
 
 def test_a_trigger_change_retries_and_applies_once_the_writer_commits(live):
@@ -111,8 +125,9 @@ def test_a_trigger_change_retries_and_applies_once_the_writer_commits(live):
         holder.close()
     assert any("lock not granted" in line for line in said), said
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT definition FROM phaseline.report_attributes WHERE id = %s",
-                            (held,)).fetchone()[0] == {"held": True}, "the writer's transaction was not disturbed"
+        assert conn.execute("SELECT definition FROM phaseline.report_attributes WHERE id = %s", (held,)).fetchone()[
+            0
+        ] == {"held": True}, "the writer's transaction was not disturbed"
 
 
 def test_a_trigger_change_that_never_gets_its_lock_fails_cleanly(live):
@@ -120,7 +135,9 @@ def test_a_trigger_change_that_never_gets_its_lock_fails_cleanly(live):
     trigger_change(sql_dir)
     with psycopg.connect(dsn) as conn:
         before = conn.execute("SELECT max(id) FROM phaseline_deploy.ledger").fetchone()[0]
-        before_src = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_update'").fetchone()[0]
+        before_src = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_update'"
+        ).fetchone()[0]
     holder = hold_row(dsn, held, world["tester"])
     try:
         with pytest.raises(LockError, match="nothing of repeatable/120_versioning.sql was applied"):
@@ -130,5 +147,7 @@ def test_a_trigger_change_that_never_gets_its_lock_fails_cleanly(live):
         holder.close()
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT max(id) FROM phaseline_deploy.ledger").fetchone()[0] == before
-        assert conn.execute("SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_update'"
-                            ).fetchone()[0] == before_src
+        assert (
+            conn.execute("SELECT prosrc FROM pg_proc WHERE proname = '_report_attributes_version_update'").fetchone()[0]
+            == before_src
+        )

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from phaseline import Build, deploy, validate
 
 EXAMPLE = Path(__file__).resolve().parent / "extension_example"
@@ -46,9 +45,13 @@ def test_an_extension_is_deployed_versioned_and_validated(scratch_dsn):
         assert err.value.diag.constraint_name in ("four_eyes", "not_reviewer")
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (v1, owner))
         v2 = q("SELECT phaseline_api.request_evidence(%s, %s, 'gl', 'GL extract, Q1 close', %s)", cycle, report, tester)
-        assert conn.execute("SELECT version_number, parent_version_id FROM phaseline.evidence_requests WHERE id = %s",
-                            (v2,)).fetchone() == (2, v1)
-        assert q("SELECT artifact_type FROM phaseline_api.current_artifacts WHERE reference_id = %s", v1) == "evidence_request"
+        assert conn.execute(
+            "SELECT version_number, parent_version_id FROM phaseline.evidence_requests WHERE id = %s", (v2,)
+        ).fetchone() == (2, v1)
+        assert (
+            q("SELECT artifact_type FROM phaseline_api.current_artifacts WHERE reference_id = %s", v1)
+            == "evidence_request"
+        )
         # a direct write is held by the same engine
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
             with conn.transaction():
@@ -59,8 +62,12 @@ def test_an_extension_is_deployed_versioned_and_validated(scratch_dsn):
     assert validate(scratch_dsn, build=build) == []
     plain = [str(d) for d in validate(scratch_dsn, build=Build.load())]
     assert any("ext-acme/once/010_evidence_requests.sql: in the ledger but unknown" in d for d in plain), plain
-    cli = subprocess.run([sys.executable, "-m", "phaseline", "validate", "--extension", str(EXAMPLE), "--db", scratch_dsn],
-                         capture_output=True, text=True, timeout=60)
+    cli = subprocess.run(
+        [sys.executable, "-m", "phaseline", "validate", "--extension", str(EXAMPLE), "--db", scratch_dsn],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cli.returncode == 0, cli.stdout + cli.stderr
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from phaseline import DeployError, RenderError, deploy, render_all, status
 from phaseline.deploy import RESTATED
 from phaseline.render import SQL_DIR
@@ -74,7 +73,7 @@ def test_deploy_on_an_empty_database_applies_every_file_once(scratch_dsn):
 
     rows = ledger_rows(scratch_dsn)
     assert [r[0] for r in rows] == [f.name for f in files], "one ledger row per file, in apply order"
-    for (name, kind, sha, duration), f in zip(rows, files):
+    for (name, kind, sha, duration), f in zip(rows, files, strict=True):
         assert (kind, sha) == (f.kind, f.sha256), name
         assert duration is not None and duration >= 0, name
 
@@ -96,7 +95,7 @@ def test_a_changed_repeatable_file_is_reapplied_alone(scratch_dsn, tmp_path):
     assert [(p.file.name, p.action) for p in done] == [(ATTR_FILE, "reapply")] + [(n, "restate") for n in RESTATED]
     after = ledger_rows(scratch_dsn)
     assert after[: len(before)] == before
-    assert [r[0] for r in after[len(before):]] == [ATTR_FILE, *RESTATED]
+    assert [r[0] for r in after[len(before) :]] == [ATTR_FILE, *RESTATED]
     assert after[len(before)][2] == next(f.sha256 for f in render_all(sql_dir=sql_dir) if f.name == ATTR_FILE)
     assert "as its definition" in prosrc(scratch_dsn, "phaseline_api.propose_report_attribute")
     assert deploy(scratch_dsn, log=quiet, sql_dir=sql_dir) == []
@@ -202,7 +201,9 @@ def test_a_failing_file_stops_the_deploy_and_leaves_no_trace(scratch_dsn, tmp_pa
     after = ledger_rows(scratch_dsn)
     assert after[: len(before)] == before
     # the files before it in apply order were applied (the restated grants and comments); it and later ones not
-    assert [r[0] for r in after[len(before):]] == list(RESTATED), "neither the broken file nor any later one is in the ledger"
+    assert [r[0] for r in after[len(before) :]] == list(RESTATED), (
+        "neither the broken file nor any later one is in the ledger"
+    )
     with psycopg.connect(scratch_dsn) as conn:
         left = conn.execute(
             "SELECT to_regclass('phaseline.broken_before'), to_regprocedure('phaseline.broken_fn()'),"
@@ -226,7 +227,10 @@ def test_render_is_deterministic():
     outs = []
     for seed in ("1", "2"):
         proc = subprocess.run(
-            [sys.executable, "-m", "phaseline", "render"], cwd=ROOT, capture_output=True, timeout=60,
+            [sys.executable, "-m", "phaseline", "render"],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=60,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         assert proc.returncode == 0, proc.stderr
@@ -274,7 +278,12 @@ def test_the_app_role_reaches_the_api_and_not_the_tables(phaseline_db):
         """
     ).fetchall()
     assert table_privs == [], "the app role holds privileges on phaseline's tables"
-    assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'phaseline'::regnamespace AND relkind = 'r'").fetchone()[0] >= 8
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'phaseline'::regnamespace AND relkind = 'r'"
+        ).fetchone()[0]
+        >= 8
+    )
     assert not conn.execute("SELECT has_schema_privilege('phaseline_app', 'phaseline', 'USAGE')").fetchone()[0]
 
     missing_exec = conn.execute(
@@ -332,7 +341,8 @@ def test_cli_deploys_then_finds_nothing_to_apply_and_prints_the_ledger(scratch_d
     for f in files:
         assert re.search(
             rf"^applied\s+{re.escape(f.name)}\s+{f.sha256[:12]}\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d by \S+ \([\d.]+ ms\)$",
-            shown.stdout, re.M,
+            shown.stdout,
+            re.M,
         ), f"{f.name} not listed as applied with its ledger row:\n{shown.stdout}"
     assert f"{len(files)} files: {len(files)} applied, 0 to apply or drifted" in shown.stdout
     assert run_cli("--db", scratch_dsn, "validate").returncode == 0

@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from phaseline.legacy_fixture import create_fixture
 from phaseline.migrate import ContractRefused, backfill, contract, expand, verify
 from phaseline.pytest_plugin import TEST_DB, conninfo
 
 SCALE = 1500  # sample records: 14 masters of 3 versions, ~110 records each
-PHASE_TABLES = ("data_profiling_phases", "scoping_phases", "sample_selection_phases", "request_info_phases",
-                "test_execution_phases", "observation_management_phases", "test_report_phases")
+PHASE_TABLES = (
+    "data_profiling_phases",
+    "scoping_phases",
+    "sample_selection_phases",
+    "request_info_phases",
+    "test_execution_phases",
+    "observation_management_phases",
+    "test_report_phases",
+)
 BATCH = 250
 
 
@@ -66,49 +72,80 @@ def test_legacy_database_migrates_verifies_and_the_engine_takes_over(legacy_dsn)
     assert passed, report
 
     legacy_records = one(legacy_dsn, "SELECT count(*) FROM legacy.sample_records")
-    orphans = one(legacy_dsn, "SELECT count(*) FROM legacy.sample_records r "
-                              "WHERE NOT EXISTS (SELECT FROM legacy.sample_sets s WHERE s.set_id = r.set_id)")
+    orphans = one(
+        legacy_dsn,
+        "SELECT count(*) FROM legacy.sample_records r "
+        "WHERE NOT EXISTS (SELECT FROM legacy.sample_sets s WHERE s.set_id = r.set_id)",
+    )
     assert orphans == 3
     assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions") == legacy_records - orphans
     # Users and attributes keep their ids; sets and records become versions and decisions with theirs.
-    assert one(legacy_dsn, "SELECT count(*) FROM legacy.users u JOIN phaseline.users p USING (user_id)") == \
-        one(legacy_dsn, "SELECT count(*) FROM legacy.users")
-    assert one(legacy_dsn, "SELECT count(*) FROM legacy.report_attributes a "
-                           "JOIN phaseline.report_attributes p ON p.id = a.attribute_id") == \
-        one(legacy_dsn, "SELECT count(*) FROM legacy.report_attributes")
+    assert one(legacy_dsn, "SELECT count(*) FROM legacy.users u JOIN phaseline.users p USING (user_id)") == one(
+        legacy_dsn, "SELECT count(*) FROM legacy.users"
+    )
+    assert one(
+        legacy_dsn,
+        "SELECT count(*) FROM legacy.report_attributes a JOIN phaseline.report_attributes p ON p.id = a.attribute_id",
+    ) == one(legacy_dsn, "SELECT count(*) FROM legacy.report_attributes")
 
     # Master 3 was approved again in v3 while v2 stood approved: v2 is superseded when v3 was approved.
     v2, v3 = md5_uuid("set:3:2"), md5_uuid("set:3:3")
-    got = rows(legacy_dsn, "SELECT v.version_number, v.version_status::text, a.superseded_at IS NULL, "
-                           "a.superseded_at = (SELECT reviewed_at FROM phaseline.sample_selection_versions WHERE id = %s) "
-                           "FROM phaseline.sample_selection_versions v JOIN phaseline.approved_artifacts a ON a.reference_id = v.id "
-                           "WHERE v.id IN (%s, %s) ORDER BY 1", (v3, v2, v3))
+    got = rows(
+        legacy_dsn,
+        "SELECT v.version_number, v.version_status::text, a.superseded_at IS NULL, "
+        "a.superseded_at = (SELECT reviewed_at FROM phaseline.sample_selection_versions WHERE id = %s) "
+        "FROM phaseline.sample_selection_versions v JOIN phaseline.approved_artifacts a ON a.reference_id = v.id "
+        "WHERE v.id IN (%s, %s) ORDER BY 1",
+        (v3, v2, v3),
+    )
     assert got == [(2, "superseded", False, True), (3, "approved", True, None)]
 
     # Lineage rebuilt from sample identity: S-0-1 runs through all three versions of master 0.
-    lineage = rows(legacy_dsn, "SELECT step, version_number, recommendation_source, decision_status "
-                               "FROM phaseline_api.sample_lineage(%s)", (md5_uuid("rec:0:3:1"),))
-    assert lineage == [(0, 3, "carried_forward", "pending"), (1, 2, "carried_forward", "approved"),
-                       (2, 1, "tester", "rejected")]
+    lineage = rows(
+        legacy_dsn,
+        "SELECT step, version_number, recommendation_source, decision_status FROM phaseline_api.sample_lineage(%s)",
+        (md5_uuid("rec:0:3:1"),),
+    )
+    assert lineage == [
+        (0, 3, "carried_forward", "pending"),
+        (1, 2, "carried_forward", "approved"),
+        (2, 1, "tester", "rejected"),
+    ]
     # S-0-5 was dropped from v2 (every fifth is), so v3 does not carry it and v1 has it alone.
     assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE sample_key = 'S-0-5'") == 1
 
     # The engine takes over: master 1's v3 waits for approval; its owner decides and approves it.
-    owner, version = rows(legacy_dsn, "SELECT r.owner_user_id, v.id FROM phaseline.sample_selection_versions v "
-                                      "JOIN phaseline.reports r USING (report_id) WHERE v.id = %s", (md5_uuid("set:1:3"),))[0]
-    assert owner == one(legacy_dsn, "SELECT approved_by FROM legacy.sample_sets WHERE set_id = %s", (md5_uuid("set:1:2"),))
+    owner, version = rows(
+        legacy_dsn,
+        "SELECT r.owner_user_id, v.id FROM phaseline.sample_selection_versions v "
+        "JOIN phaseline.reports r USING (report_id) WHERE v.id = %s",
+        (md5_uuid("set:1:3"),),
+    )[0]
+    assert owner == one(
+        legacy_dsn, "SELECT approved_by FROM legacy.sample_sets WHERE set_id = %s", (md5_uuid("set:1:2"),)
+    )
     with psycopg.connect(legacy_dsn) as conn:
-        conn.execute("SELECT phaseline_api.decide_samples(%s, (SELECT jsonb_agg(jsonb_build_object('sample_key', sample_key, "
-                     "'status', 'approved')) FROM phaseline.sample_decisions WHERE version_id = %s), %s)", (version, version, owner))
+        conn.execute(
+            "SELECT phaseline_api.decide_samples(%s, (SELECT jsonb_agg(jsonb_build_object('sample_key', sample_key, "
+            "'status', 'approved')) FROM phaseline.sample_decisions WHERE version_id = %s), %s)",
+            (version, version, owner),
+        )
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (version, owner))
-        tester = conn.execute("SELECT tester_user_id FROM phaseline.cycle_reports cr JOIN phaseline.sample_selection_versions v "
-                              "USING (cycle_id, report_id) WHERE v.id = %s", (version,)).fetchone()[0]
-        cycle, report = conn.execute("SELECT cycle_id, report_id FROM phaseline.sample_selection_versions WHERE id = %s",
-                                     (version,)).fetchone()
-        v4 = conn.execute("SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (cycle, report, tester)).fetchone()[0]
+        tester = conn.execute(
+            "SELECT tester_user_id FROM phaseline.cycle_reports cr JOIN phaseline.sample_selection_versions v "
+            "USING (cycle_id, report_id) WHERE v.id = %s",
+            (version,),
+        ).fetchone()[0]
+        cycle, report = conn.execute(
+            "SELECT cycle_id, report_id FROM phaseline.sample_selection_versions WHERE id = %s", (version,)
+        ).fetchone()
+        v4 = conn.execute(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (cycle, report, tester)
+        ).fetchone()[0]
     assert one(legacy_dsn, "SELECT version_number FROM phaseline.sample_selection_versions WHERE id = %s", (v4,)) == 4
-    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (v4,)) == \
-        one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (version,))
+    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (v4,)) == one(
+        legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (version,)
+    )
 
 
 # Old read queries, run unchanged against the legacy tables and the views.
@@ -153,12 +190,20 @@ def test_compatibility_views_answer_legacy_queries_as_the_legacy_tables_did(lega
     migrate(legacy_dsn)
 
     def both(query, params=None):
-        return (rows(legacy_dsn, query, params, search_path="legacy"),
-                rows(legacy_dsn, query, params, search_path="phaseline_legacy"))
+        return (
+            rows(legacy_dsn, query, params, search_path="legacy"),
+            rows(legacy_dsn, query, params, search_path="phaseline_legacy"),
+        )
 
     def defect_groups(*tables):
-        return {r[0] for r in rows(legacy_dsn, "SELECT DISTINCT group_id FROM phaseline_legacy.migration_defects "
-                                               "WHERE legacy_table = ANY(%s)", (list(tables),))}
+        return {
+            r[0]
+            for r in rows(
+                legacy_dsn,
+                "SELECT DISTINCT group_id FROM phaseline_legacy.migration_defects WHERE legacy_table = ANY(%s)",
+                (list(tables),),
+            )
+        }
 
     # The old multi-join across the seven phase tables: the same rows, except
     # the pair whose scoping phase had two legacy rows (a recorded defect:
@@ -167,7 +212,9 @@ def test_compatibility_views_answer_legacy_queries_as_the_legacy_tables_did(lega
     old, new = both(PHASE_JOIN)
     dup = {tuple(g.split("/")[:2]) for g in defect_groups(*PHASE_TABLES)}
     assert len(dup) == 2
-    assert [r for r in old if (str(r[0]), str(r[1])) not in dup] == [r for r in new if (str(r[0]), str(r[1])) not in dup]
+    assert [r for r in old if (str(r[0]), str(r[1])) not in dup] == [
+        r for r in new if (str(r[0]), str(r[1])) not in dup
+    ]
     assert len(new) == len(old) - 1 and len(new) == one(legacy_dsn, "SELECT count(*) FROM legacy.data_profiling_phases")
 
     # Latest sets with their records: the same, except masters whose latest flags or numbers were corrected.
@@ -175,7 +222,9 @@ def test_compatibility_views_answer_legacy_queries_as_the_legacy_tables_did(lega
     bad = defect_groups("sample_sets")
     assert 0 < len(bad) < 6
     assert [r for r in old if str(r[0]) not in bad] == [r for r in new if str(r[0]) not in bad]
-    assert len(new) == one(legacy_dsn, "SELECT count(DISTINCT master_set_id) FROM legacy.sample_sets")  # one latest each
+    assert len(new) == one(
+        legacy_dsn, "SELECT count(DISTINCT master_set_id) FROM legacy.sample_sets"
+    )  # one latest each
 
     # Approved attributes with the approver's name: the same, except the renumbered master.
     old, new = both(APPROVED_ATTRIBUTES)
@@ -192,50 +241,87 @@ def test_legacy_writes_during_the_migration_reach_phaseline(legacy_dsn):
     expand(legacy_dsn, log=quiet)  # before any backfill: the mirror places whole groups on its own
     master = md5_uuid("set:2")
     with psycopg.connect(legacy_dsn) as conn:
-        new_user = conn.execute("INSERT INTO legacy.users (email, full_name, role) "
-                                "VALUES ('late.tester@legacy.example', 'Late Tester', 'tester') RETURNING *").fetchone()
+        new_user = conn.execute(
+            "INSERT INTO legacy.users (email, full_name, role) "
+            "VALUES ('late.tester@legacy.example', 'Late Tester', 'tester') RETURNING *"
+        ).fetchone()
         assert new_user[1:] == ("late.tester@legacy.example", "Late Tester", "tester")
         conn.commit()
         # The legacy application starts version 4 of master 2 the way it always did.
         inserted = conn.execute(
             "INSERT INTO legacy.sample_sets (master_set_id, version_number, is_latest, cycle_id, report_id, status, created_by) "
             "SELECT master_set_id, 4, true, cycle_id, report_id, 'draft', %s FROM legacy.sample_sets "
-            "WHERE master_set_id = %s AND version_number = 3 RETURNING set_id, status, is_latest", (new_user[0], master)).fetchone()
+            "WHERE master_set_id = %s AND version_number = 3 RETURNING set_id, status, is_latest",
+            (new_user[0], master),
+        ).fetchone()
         assert inserted[1:] == ("draft", True)
-        conn.execute("UPDATE legacy.sample_sets SET is_latest = false WHERE master_set_id = %s AND version_number = 3", (master,))
-        conn.execute("INSERT INTO legacy.sample_records (set_id, sample_identifier, sample_data) "
-                     "SELECT %s, sample_identifier, sample_data FROM legacy.sample_records "
-                     "WHERE set_id = %s AND sample_identifier LIKE 'S-2-1_'", (inserted[0], md5_uuid("set:2:3")))
-        conn.execute("INSERT INTO legacy.sample_records (set_id, sample_identifier, sample_data) "
-                     "VALUES (%s, 'S-2-NEW', '{\"account\": \"ACC-NEW\"}')", (inserted[0],))
+        conn.execute(
+            "UPDATE legacy.sample_sets SET is_latest = false WHERE master_set_id = %s AND version_number = 3", (master,)
+        )
+        conn.execute(
+            "INSERT INTO legacy.sample_records (set_id, sample_identifier, sample_data) "
+            "SELECT %s, sample_identifier, sample_data FROM legacy.sample_records "
+            "WHERE set_id = %s AND sample_identifier LIKE 'S-2-1_'",
+            (inserted[0], md5_uuid("set:2:3")),
+        )
+        conn.execute(
+            "INSERT INTO legacy.sample_records (set_id, sample_identifier, sample_data) "
+            "VALUES (%s, 'S-2-NEW', '{\"account\": \"ACC-NEW\"}')",
+            (inserted[0],),
+        )
         conn.commit()
         # Master 1's scoping phase, in progress, completes.
-        conn.execute("UPDATE legacy.scoping_phases SET status = 'completed', completed_at = started_at + interval '1 day', "
-                     "scoping_notes = 'done late' WHERE phase_id = %s AND status = 'in_progress'", (md5_uuid("phase:1:1"),))
+        conn.execute(
+            "UPDATE legacy.scoping_phases SET status = 'completed', completed_at = started_at + interval '1 day', "
+            "scoping_notes = 'done late' WHERE phase_id = %s AND status = 'in_progress'",
+            (md5_uuid("phase:1:1"),),
+        )
         conn.commit()
 
-    assert rows(legacy_dsn, "SELECT email, role::text FROM phaseline.users WHERE user_id = %s", (new_user[0],)) == \
-        [("late.tester@legacy.example", "tester")]
-    versions = rows(legacy_dsn, "SELECT version_number, is_latest, version_status::text, created_by FROM "
-                                "phaseline.sample_selection_versions v WHERE v.id IN "
-                                "(SELECT set_id FROM legacy.sample_sets WHERE master_set_id = %s) ORDER BY 1", (master,))
-    assert [v[:3] for v in versions] == [(1, False, "rejected"), (2, False, "approved"), (3, False, "rejected"), (4, True, "draft")]
+    assert rows(legacy_dsn, "SELECT email, role::text FROM phaseline.users WHERE user_id = %s", (new_user[0],)) == [
+        ("late.tester@legacy.example", "tester")
+    ]
+    versions = rows(
+        legacy_dsn,
+        "SELECT version_number, is_latest, version_status::text, created_by FROM "
+        "phaseline.sample_selection_versions v WHERE v.id IN "
+        "(SELECT set_id FROM legacy.sample_sets WHERE master_set_id = %s) ORDER BY 1",
+        (master,),
+    )
+    assert [v[:3] for v in versions] == [
+        (1, False, "rejected"),
+        (2, False, "approved"),
+        (3, False, "rejected"),
+        (4, True, "draft"),
+    ]
     assert versions[3][3] == new_user[0]
-    carried = rows(legacy_dsn, "SELECT recommendation_source::text, count(*) FROM phaseline.sample_decisions "
-                               "WHERE version_id = %s GROUP BY 1 ORDER BY 1", (inserted[0],))
-    copied = one(legacy_dsn, "SELECT count(*) FROM legacy.sample_records WHERE set_id = %s AND sample_identifier LIKE 'S-2-1_'",
-                 (md5_uuid("set:2:3"),))
+    carried = rows(
+        legacy_dsn,
+        "SELECT recommendation_source::text, count(*) FROM phaseline.sample_decisions "
+        "WHERE version_id = %s GROUP BY 1 ORDER BY 1",
+        (inserted[0],),
+    )
+    copied = one(
+        legacy_dsn,
+        "SELECT count(*) FROM legacy.sample_records WHERE set_id = %s AND sample_identifier LIKE 'S-2-1_'",
+        (md5_uuid("set:2:3"),),
+    )
     assert carried == [("carried_forward", copied), ("tester", 1)] and copied > 5
-    assert rows(legacy_dsn, "SELECT phase_status::text, version_status::text, phase_data ->> 'scoping_notes' "
-                            "FROM phaseline.workflow_phase_data WHERE id = %s", (md5_uuid("phase:1:1"),)) == \
-        [("completed", "approved", "done late")]
+    assert rows(
+        legacy_dsn,
+        "SELECT phase_status::text, version_status::text, phase_data ->> 'scoping_notes' "
+        "FROM phaseline.workflow_phase_data WHERE id = %s",
+        (md5_uuid("phase:1:1"),),
+    ) == [("completed", "approved", "done late")]
     assert one(legacy_dsn, "SELECT count(*) FROM phaseline_legacy.migration_sync_journal") == 6
 
     # The echo guard: a write made while a mirror runs is not mirrored again.
     with psycopg.connect(legacy_dsn) as conn:
         conn.execute("SET LOCAL phaseline.legacy_sync = 'on'")
         conn.execute("UPDATE legacy.users SET full_name = 'Echo' WHERE user_id = %s", (new_user[0],))
-    assert one(legacy_dsn, "SELECT display_name FROM phaseline.users WHERE user_id = %s", (new_user[0],)) == "Late Tester"
+    assert (
+        one(legacy_dsn, "SELECT display_name FROM phaseline.users WHERE user_id = %s", (new_user[0],)) == "Late Tester"
+    )
     with psycopg.connect(legacy_dsn) as conn:
         conn.execute("UPDATE legacy.users SET full_name = 'Late Tester' WHERE user_id = %s", (new_user[0],))
 
@@ -256,7 +342,7 @@ PHASELINE_CONTENT = {
     "approved_artifacts": "SELECT * FROM phaseline.approved_artifacts ORDER BY id",
     "audit": "SELECT table_name, action, actor, count(*) FROM phaseline.audit_log GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     "defects": "SELECT legacy_table, legacy_id, kind, group_id, blocking, absent, columns, detail "
-               "FROM phaseline_legacy.migration_defects ORDER BY 1, 2, 3",
+    "FROM phaseline_legacy.migration_defects ORDER BY 1, 2, 3",
     "masters": "SELECT * FROM phaseline_legacy.migration_masters ORDER BY 1, 2",
 }
 
@@ -292,8 +378,10 @@ def test_backfill_killed_mid_batch_resumes_to_the_uninterrupted_result(legacy_ds
 
     with pytest.raises(psycopg.OperationalError):
         backfill(second_db, batch_size=BATCH, log=quiet, hook=kill_in_third_batch)
-    progress = rows(second_db, "SELECT batches, finished_at IS NULL FROM phaseline_legacy.migration_progress "
-                               "WHERE step = 'sample_sets'")
+    progress = rows(
+        second_db,
+        "SELECT batches, finished_at IS NULL FROM phaseline_legacy.migration_progress WHERE step = 'sample_sets'",
+    )
     assert progress == [(2, True)]  # two batches committed, the third rolled back whole
 
     said = []
@@ -312,8 +400,10 @@ def test_backfill_killed_mid_batch_resumes_to_the_uninterrupted_result(legacy_ds
 
 def test_defects_are_recorded_and_hiding_one_fails_verify(legacy_dsn):
     migrate(legacy_dsn)
-    defects = {(r[0], r[1]): r[2] for r in rows(
-        legacy_dsn, "SELECT kind, legacy_id, detail FROM phaseline_legacy.migration_defects")}
+    defects = {
+        (r[0], r[1]): r[2]
+        for r in rows(legacy_dsn, "SELECT kind, legacy_id, detail FROM phaseline_legacy.migration_defects")
+    }
 
     # The gap 1, 2, 4 of master 4: renumbered, old and new number said.
     gap = defects[("version_renumbered", md5_uuid("set:4:3"))]
@@ -328,24 +418,49 @@ def test_defects_are_recorded_and_hiding_one_fails_verify(legacy_dsn):
     orphan = defects[("orphan_record", md5_uuid("orphan:1"))]
     assert orphan["row"]["sample_identifier"] == "ORPHAN-1" and orphan["row"]["set_id"] == md5_uuid("gone-set:1")
     kinds = {k for k, _ in defects}
-    assert {"email_rewritten", "role_mapped", "display_name_filled", "phase_duplicate", "version_renumbered",
-            "status_spelling", "open_under_closed", "sample_data_coerced"} <= kinds
+    assert {
+        "email_rewritten",
+        "role_mapped",
+        "display_name_filled",
+        "phase_duplicate",
+        "version_renumbered",
+        "status_spelling",
+        "open_under_closed",
+        "sample_data_coerced",
+    } <= kinds
     # the generator's JSON nulls, copied exactly: a nested null in a phase payload and in sample_data
-    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.workflow_phase_data WHERE phase_data -> 'validation_results' "
-                           "-> 'by_rule' -> 'R1' = 'null'::jsonb") > 0
-    assert one(legacy_dsn, "SELECT count(*) FROM phaseline.sample_decisions WHERE sample_data -> 'reviewer_note' = 'null'::jsonb") > 0
+    assert (
+        one(
+            legacy_dsn,
+            "SELECT count(*) FROM phaseline.workflow_phase_data WHERE phase_data -> 'validation_results' "
+            "-> 'by_rule' -> 'R1' = 'null'::jsonb",
+        )
+        > 0
+    )
+    assert (
+        one(
+            legacy_dsn,
+            "SELECT count(*) FROM phaseline.sample_decisions WHERE sample_data -> 'reviewer_note' = 'null'::jsonb",
+        )
+        > 0
+    )
     # rows a viewer made or approved are placed, attributed to the migration user in the audit log
-    viewer = one(legacy_dsn, "SELECT user_id FROM phaseline.users WHERE role = 'viewer' AND user_id IN "
-                             "(SELECT reviewed_by FROM phaseline.sample_selection_versions)")
+    viewer = one(
+        legacy_dsn,
+        "SELECT user_id FROM phaseline.users WHERE role = 'viewer' AND user_id IN "
+        "(SELECT reviewed_by FROM phaseline.sample_selection_versions)",
+    )
     assert viewer is not None
 
     passed, report = verify(legacy_dsn, log=quiet)
     assert passed
     scan = {c["check"]: c for c in report["legacy_defect_scan"]}
     assert len(scan) >= 14 and all(c["missing"] == 0 for c in scan.values())
-    assert {"report_attributes: an open version under a newer closed one",
-            "sample_sets: a status spelled other than in lower case without blanks",
-            "phases: a status spelled other than in lower case without blanks"} <= set(scan)
+    assert {
+        "report_attributes: an open version under a newer closed one",
+        "sample_sets: a status spelled other than in lower case without blanks",
+        "phases: a status spelled other than in lower case without blanks",
+    } <= set(scan)
     assert all(c["found"] > 0 for c in scan.values())
 
     # Hidden: without its defect rows, the orphans are unexplained and the scan misses them.
@@ -354,16 +469,24 @@ def test_defects_are_recorded_and_hiding_one_fails_verify(legacy_dsn):
     passed, report = verify(legacy_dsn, log=quiet)
     assert not passed
     assert report["unexplained_differences"]["count"] == 3
-    assert scan and {c["check"]: c["missing"] for c in report["legacy_defect_scan"]}[
-        "sample_records: set_id names no sample set"] == 3
+    assert (
+        scan
+        and {c["check"]: c["missing"] for c in report["legacy_defect_scan"]}[
+            "sample_records: set_id names no sample set"
+        ]
+        == 3
+    )
     backfill(legacy_dsn, batch_size=BATCH, restart=True, log=quiet)  # the orphans step records them again
     assert verify(legacy_dsn, log=quiet)[0]
 
     # A defect the migration cannot resolve blocks: a second master for one report's sample selection.
     with psycopg.connect(legacy_dsn) as conn:
-        conn.execute("INSERT INTO legacy.sample_sets (master_set_id, version_number, is_latest, cycle_id, report_id, status, created_by) "
-                     "SELECT gen_random_uuid(), 1, true, cycle_id, report_id, 'draft', created_by FROM legacy.sample_sets "
-                     "WHERE set_id = %s", (md5_uuid("set:0:1"),))
+        conn.execute(
+            "INSERT INTO legacy.sample_sets (master_set_id, version_number, is_latest, cycle_id, report_id, status, created_by) "
+            "SELECT gen_random_uuid(), 1, true, cycle_id, report_id, 'draft', created_by FROM legacy.sample_sets "
+            "WHERE set_id = %s",
+            (md5_uuid("set:0:1"),),
+        )
     passed, report = verify(legacy_dsn, log=quiet)
     assert not passed
     assert [x["kind"] for x in report["blocking_defects"]["examples"]] == ["key_collision"]
@@ -380,7 +503,9 @@ def test_contract_refuses_until_a_passing_verify_with_no_write_since(legacy_dsn)
     backfill(legacy_dsn, batch_size=BATCH, log=quiet)
     assert verify(legacy_dsn, log=quiet)[0]
     with psycopg.connect(legacy_dsn) as conn:
-        conn.execute("UPDATE legacy.sample_sets SET rejection_reason = 'late note' WHERE set_id = %s", (md5_uuid("set:1:1"),))
+        conn.execute(
+            "UPDATE legacy.sample_sets SET rejection_reason = 'late note' WHERE set_id = %s", (md5_uuid("set:1:1"),)
+        )
     with pytest.raises(ContractRefused, match="after the last passing verify"):
         contract(legacy_dsn, log=quiet)
     assert one(legacy_dsn, "SELECT to_regclass('legacy.sample_sets') IS NOT NULL")
@@ -397,7 +522,13 @@ def test_contract_refuses_until_a_passing_verify_with_no_write_since(legacy_dsn)
     assert one(legacy_dsn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_mig\\_sync%%'") == 0
     # the machinery went whole; the records stay
     assert one(legacy_dsn, "SELECT to_regnamespace('phaseline_migration') IS NULL")
-    assert one(legacy_dsn, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'phaseline_legacy'::regnamespace "
-                           "AND proname LIKE '\\_mig%%'") == 0
+    assert (
+        one(
+            legacy_dsn,
+            "SELECT count(*) FROM pg_proc WHERE pronamespace = 'phaseline_legacy'::regnamespace "
+            "AND proname LIKE '\\_mig%%'",
+        )
+        == 0
+    )
     assert rows(legacy_dsn, LATEST_SETS, search_path="phaseline_legacy") == before
     assert contract(legacy_dsn, log=quiet)  # rerun: nothing left to drop

@@ -13,10 +13,8 @@ inside the checking transaction).
 from __future__ import annotations
 
 import psycopg
-
 from phaseline.legacy_fixture import create_fixture
 from phaseline.migrate import backfill, expand
-
 from test_plpgsql_check import CHECK, TARGETS, require_plpgsql_check
 
 SCHEMAS = ("phaseline_migration", "phaseline_legacy")
@@ -34,22 +32,33 @@ def test_the_migration_machinery_passes_plpgsql_check(phaseline_dsn):
         conn.execute("SET LOCAL phaseline.backfill = 'on'")
         conn.execute("SELECT phaseline_migration._mig_verify()")
         conn.execute("SELECT phaseline_migration._mig_apply_users(ARRAY[1, 2])")
-        conn.execute("SELECT phaseline_migration._mig_apply_reference(ARRAY(SELECT cycle_id FROM legacy.sample_sets LIMIT 1), "
-                     "ARRAY(SELECT report_id FROM legacy.sample_sets LIMIT 1))")
-        conn.execute("SELECT phaseline_migration._mig_apply_attributes(ARRAY(SELECT master_attribute_id FROM legacy.report_attributes LIMIT 1))")
-        conn.execute("SELECT phaseline_migration._mig_apply_sample_sets(ARRAY(SELECT master_set_id FROM legacy.sample_sets LIMIT 1))")
-        conn.execute("SELECT phaseline_migration._mig_apply_phase_data(ARRAY(SELECT cycle_id FROM legacy.scoping_phases LIMIT 1), "
-                     "ARRAY(SELECT report_id FROM legacy.scoping_phases LIMIT 1), ARRAY['scoping'])")
+        conn.execute(
+            "SELECT phaseline_migration._mig_apply_reference(ARRAY(SELECT cycle_id FROM legacy.sample_sets LIMIT 1), "
+            "ARRAY(SELECT report_id FROM legacy.sample_sets LIMIT 1))"
+        )
+        conn.execute(
+            "SELECT phaseline_migration._mig_apply_attributes(ARRAY(SELECT master_attribute_id FROM legacy.report_attributes LIMIT 1))"
+        )
+        conn.execute(
+            "SELECT phaseline_migration._mig_apply_sample_sets(ARRAY(SELECT master_set_id FROM legacy.sample_sets LIMIT 1))"
+        )
+        conn.execute(
+            "SELECT phaseline_migration._mig_apply_phase_data(ARRAY(SELECT cycle_id FROM legacy.scoping_phases LIMIT 1), "
+            "ARRAY(SELECT report_id FROM legacy.scoping_phases LIMIT 1), ARRAY['scoping'])"
+        )
         conn.execute("SELECT phaseline_migration._mig_apply_orphans(NULL, 'ffffffff-ffff-ffff-ffff-ffffffffffff')")
         conn.execute(TARGETS, (list(SCHEMAS),))
         n_functions, n_trigger_checks = conn.execute(
-            "SELECT count(DISTINCT fn), count(*) FILTER (WHERE is_trigger) FROM targets").fetchone()
+            "SELECT count(DISTINCT fn), count(*) FILTER (WHERE is_trigger) FROM targets"
+        ).fetchone()
         assert n_functions >= 20 and n_trigger_checks >= 30, "the catalog query found too few functions to check"
         problems = list(setup)
         for fn, rel, level, lineno, sqlstate, message, detail, query in conn.execute(CHECK):
             where = f"{fn} on {rel}" if rel else fn
-            problems.append(f"{where} line {lineno}: {level} {sqlstate}: {message}"
-                            + (f"\n    DETAIL: {detail}" if detail else "")
-                            + (f"\n    QUERY: {' '.join(query.split())}" if query else ""))
+            problems.append(
+                f"{where} line {lineno}: {level} {sqlstate}: {message}"
+                + (f"\n    DETAIL: {detail}" if detail else "")
+                + (f"\n    QUERY: {' '.join(query.split())}" if query else "")
+            )
         conn.rollback()
     assert not problems, f"plpgsql_check found {len(problems)} problem(s):\n" + "\n".join(problems)

@@ -34,15 +34,26 @@ def node() -> str:
 
 def test_the_seed_flow_from_node(node, app_dsn, world):
     params = psycopg.conninfo.conninfo_to_dict(app_dsn)
-    env = {**os.environ, "PGHOST": params["host"], "PGPORT": str(params["port"]), "PGUSER": params["user"],
-           "PGDATABASE": params["dbname"]}
+    env = {
+        **os.environ,
+        "PGHOST": params["host"],
+        "PGPORT": str(params["port"]),
+        "PGUSER": params["user"],
+        "PGDATABASE": params["dbname"],
+    }
     env.pop("PGPASSWORD", None) if "password" not in params else env.update(PGPASSWORD=params["password"])
-    arg = json.dumps({k: str(world[k]) if k in ("cycle", "report") else world[k] for k in ("owner", "tester", "cycle", "report")})
-    out = subprocess.run([node, "seed_flow.mjs", arg], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    arg = json.dumps(
+        {k: str(world[k]) if k in ("cycle", "report") else world[k] for k in ("owner", "tester", "cycle", "report")}
+    )
+    out = subprocess.run(
+        [node, "seed_flow.mjs", arg], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["refusedBy"]["rule"] == "not_reviewer" and result["refusedBy"]["sqlstate"] == "42501"
     assert result["refusedBy"]["hint"]
     assert (result["carried"], result["approved"]) == (80, 90)
     assert [(s["step"], s["version_number"], s["recommendation_source"]) for s in result["lineage"]] == [
-        (0, 2, "carried_forward"), (1, 1, "tester")]
+        (0, 2, "carried_forward"),
+        (1, 1, "tester"),
+    ]

@@ -59,8 +59,10 @@ def require_plpgsql_check(conn) -> list[str]:
     if conn.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'plpgsql_check')").fetchone()[0]:
         # Still run the check, but say that the template should have had it.
         conn.execute("CREATE EXTENSION plpgsql_check")
-        return ["the test template lacks plpgsql_check although the server has it "
-                "(harness/pytest_plugin.py load_template should create it)"]
+        return [
+            "the test template lacks plpgsql_check although the server has it "
+            "(harness/pytest_plugin.py load_template should create it)"
+        ]
     major = conn.info.server_version // 10000
     message = (
         f"plpgsql_check is not installed on the PostgreSQL {major} server; install it there "

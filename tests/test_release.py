@@ -49,8 +49,11 @@ def test_drift_names_the_include_that_changed(scratch_dsn, tmp_path):
     shutil.copytree(SQL_DIR, target)
     deploy(scratch_dsn, build=Build.load(sql_dir=target), log=lambda *_: None)
     shapes = target / "include" / "shapes.sql"
-    shapes.write_text(shapes.read_text().replace("-- Invariant 2: one latest version per key.",
-                                                 "-- Invariant 2: exactly one latest version per key.", 1))
+    shapes.write_text(
+        shapes.read_text().replace(
+            "-- Invariant 2: one latest version per key.", "-- Invariant 2: exactly one latest version per key.", 1
+        )
+    )
     try:
         deploy(scratch_dsn, build=Build.load(sql_dir=target), log=lambda *_: None)
     except RefusedError as exc:

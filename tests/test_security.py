@@ -13,7 +13,6 @@ import threading
 
 import psycopg
 import pytest
-
 from phaseline.render import render_all
 
 
@@ -24,9 +23,10 @@ def rule_of(exc: psycopg.Error) -> tuple[str | None, str | None]:
 def test_two_admins_deactivating_each_other_at_once_leave_one(phaseline_dsn, world):
     w = world
     with psycopg.connect(phaseline_dsn, autocommit=True) as c:
-        admin2 = c.execute("SELECT phaseline_api.create_user('admin2@test.io', 'Ann Admin', 'admin', %s)",
-                           (w["admin"],)).fetchone()[0]
-    first = psycopg.connect(phaseline_dsn)   # a transaction left open
+        admin2 = c.execute(
+            "SELECT phaseline_api.create_user('admin2@test.io', 'Ann Admin', 'admin', %s)", (w["admin"],)
+        ).fetchone()[0]
+    first = psycopg.connect(phaseline_dsn)  # a transaction left open
     first.execute("SELECT phaseline_api.set_user_active(%s, false, %s)", (admin2, w["admin"]))
     outcome: dict = {}
 
@@ -62,18 +62,12 @@ def privileges_sql() -> str:
 
 def test_reapplying_the_privileges_file_restores_tampered_grants(phaseline_dsn):
     checks = {
-        "PUBLIC executes an internal function":
-            "SELECT has_function_privilege('public', 'phaseline._actor()', 'EXECUTE')",
-        "PUBLIC has USAGE on the private schema":
-            "SELECT has_schema_privilege('public', 'phaseline', 'USAGE')",
-        "the app role reads a table":
-            "SELECT has_table_privilege('phaseline_app', 'phaseline.users', 'SELECT')",
-        "the read-only role executes a mutating API function":
-            "SELECT has_function_privilege('phaseline_readonly', 'phaseline_api.submit_version(uuid, integer)', 'EXECUTE')",
-        "PUBLIC uses an enum":
-            "SELECT has_type_privilege('public', 'phaseline.version_status', 'USAGE')",
-        "the app role cannot execute the API":
-            "SELECT NOT has_function_privilege('phaseline_app', 'phaseline_api.submit_version(uuid, integer)', 'EXECUTE')",
+        "PUBLIC executes an internal function": "SELECT has_function_privilege('public', 'phaseline._actor()', 'EXECUTE')",
+        "PUBLIC has USAGE on the private schema": "SELECT has_schema_privilege('public', 'phaseline', 'USAGE')",
+        "the app role reads a table": "SELECT has_table_privilege('phaseline_app', 'phaseline.users', 'SELECT')",
+        "the read-only role executes a mutating API function": "SELECT has_function_privilege('phaseline_readonly', 'phaseline_api.submit_version(uuid, integer)', 'EXECUTE')",
+        "PUBLIC uses an enum": "SELECT has_type_privilege('public', 'phaseline.version_status', 'USAGE')",
+        "the app role cannot execute the API": "SELECT NOT has_function_privilege('phaseline_app', 'phaseline_api.submit_version(uuid, integer)', 'EXECUTE')",
     }
     with psycopg.connect(phaseline_dsn, autocommit=True) as c:
         for what, q in checks.items():

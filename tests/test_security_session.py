@@ -15,11 +15,10 @@ import uuid
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
 from phaseline.deploy import deploy
 from phaseline.pytest_plugin import conninfo
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 ROLE_NAMES = ("admin", "tester", "owner", "stranger", "pool", "as_tester", "as_owner")
 
@@ -74,7 +73,9 @@ def session_world(roles, scratch_dsn):
         # the bootstrap call maps the calling role to the first admin
         w["admin"] = a.execute("SELECT phaseline_api.create_user('admin@s.io', 'Ada Admin', 'admin')").fetchone()[0]
         for key, role in (("tester", "tester"), ("owner", "report_owner"), ("tester2", "tester")):
-            w[key] = a.execute("SELECT phaseline_api.create_user(%s, %s, %s)", (f"{key}@s.io", key.title(), role)).fetchone()[0]
+            w[key] = a.execute(
+                "SELECT phaseline_api.create_user(%s, %s, %s)", (f"{key}@s.io", key.title(), role)
+            ).fetchone()[0]
         a.execute("SELECT phaseline_api.map_user_role(%s, %s)", (w["tester"], roles["tester"]))
         a.execute("SELECT phaseline_api.map_user_role(%s, %s)", (w["owner"], roles["owner"]))
         a.execute("SELECT phaseline_api.map_user_role(%s, %s)", (w["tester"], roles["as_tester"]))
@@ -109,7 +110,10 @@ def mutating_calls(conn: psycopg.Connection) -> list[tuple[str, str]]:
     ).fetchall()
     calls = []
     for name, sig, types, argnames in rows:
-        args = [f"{a} => %s::integer" if a == "p_actor" else f"{a} => NULL::{t}" for t, a in zip(types, argnames)]
+        args = [
+            f"{a} => %s::integer" if a == "p_actor" else f"{a} => NULL::{t}"
+            for t, a in zip(types, argnames, strict=False)
+        ]
         calls.append((sig, f"SELECT phaseline_api.{name}({', '.join(args)})"))
     return calls
 
@@ -130,26 +134,33 @@ def test_a_login_cannot_act_as_another_user_through_any_mutating_function(sessio
                         refused.append(f"{sig} as user {other}: {rule_of(exc)} {exc.diag.message_primary}")
         assert refused == []
     with psycopg.connect(w["dsn"]) as owner_conn:  # nothing was written
-        assert owner_conn.execute("SELECT count(*) FROM phaseline.audit_log WHERE db_user = %s",
-                                  (w["roles"]["tester"],)).fetchone()[0] == 0
+        assert (
+            owner_conn.execute(
+                "SELECT count(*) FROM phaseline.audit_log WHERE db_user = %s", (w["roles"]["tester"],)
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_p_actor_may_be_omitted_or_match(session_world):
     w = session_world
     with w["as_role"]("tester") as c:
-        v = c.execute("SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{}')",
-                      (w["cycle"], w["report"])).fetchone()[0]
+        v = c.execute(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{}')", (w["cycle"], w["report"])
+        ).fetchone()[0]
         c.execute("SELECT phaseline_api.update_report_attribute(%s, '{\"v\": 1}', %s)", (v, w["tester"]))
     with psycopg.connect(w["dsn"]) as o:
-        assert o.execute("SELECT created_by, contributors FROM phaseline.report_attributes WHERE id = %s",
-                         (v,)).fetchone() == (w["tester"], [w["tester"]])
+        assert o.execute(
+            "SELECT created_by, contributors FROM phaseline.report_attributes WHERE id = %s", (v,)
+        ).fetchone() == (w["tester"], [w["tester"]])
 
 
 def test_four_eyes_holds_against_a_dishonest_caller(session_world):
     w = session_world
     with w["as_role"]("tester") as t, w["as_role"]("owner") as o:
-        v = t.execute("SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{}')",
-                      (w["cycle"], w["report"])).fetchone()[0]
+        v = t.execute(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{}')", (w["cycle"], w["report"])
+        ).fetchone()[0]
         t.execute("SELECT phaseline_api.submit_version(%s)", (v,))
         # the tester claims to be the owner, then the admin: refused both times
         for other in (w["owner"], w["admin"]):
@@ -161,8 +172,9 @@ def test_four_eyes_holds_against_a_dishonest_caller(session_world):
         assert rule_of(e.value) == ("42501", "not_reviewer")
 
         # the owner writes a version, and cannot approve it as themself or as anyone else
-        v2 = o.execute("SELECT phaseline_api.propose_report_attribute(%s, %s, 'limit', '{}')",
-                       (w["cycle"], w["report"])).fetchone()[0]
+        v2 = o.execute(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'limit', '{}')", (w["cycle"], w["report"])
+        ).fetchone()[0]
         o.execute("SELECT phaseline_api.submit_version(%s)", (v2,))
         with pytest.raises(psycopg.Error) as e:
             o.execute("SELECT phaseline_api.approve_version(%s)", (v2,))
@@ -176,8 +188,9 @@ def test_four_eyes_holds_against_a_dishonest_caller(session_world):
     with w["as_role"]("admin") as a:
         a.execute("SELECT phaseline_api.approve_version(%s)", (v2,))
     with psycopg.connect(w["dsn"]) as db:
-        assert db.execute("SELECT reviewed_by FROM phaseline.report_attributes WHERE id IN (%s, %s) ORDER BY attribute_name",
-                          (v, v2)).fetchall() == [(w["admin"],), (w["owner"],)]
+        assert db.execute(
+            "SELECT reviewed_by FROM phaseline.report_attributes WHERE id IN (%s, %s) ORDER BY attribute_name", (v, v2)
+        ).fetchall() == [(w["admin"],), (w["owner"],)]
 
 
 def test_the_set_role_pattern_of_poolers_acts_as_the_role_set(session_world):
@@ -195,12 +208,16 @@ def test_the_set_role_pattern_of_poolers_acts_as_the_role_set(session_world):
         p.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'tester')", (v, Jsonb([{"sample_key": "S1"}])))
         p.execute("SELECT phaseline_api.submit_version(%s)", (v,))
         with pytest.raises(psycopg.Error) as e:
-            p.execute("SELECT phaseline_api.decide_samples(%s, %s, %s)",
-                      (v, Jsonb([{"sample_key": "S1", "status": "approved"}]), w["owner"]))
+            p.execute(
+                "SELECT phaseline_api.decide_samples(%s, %s, %s)",
+                (v, Jsonb([{"sample_key": "S1", "status": "approved"}]), w["owner"]),
+            )
         assert rule_of(e.value) == ("42501", "actor_not_session")
 
         p.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(r["as_owner"])))
-        p.execute("SELECT phaseline_api.decide_samples(%s, %s)", (v, Jsonb([{"sample_key": "S1", "status": "approved"}])))
+        p.execute(
+            "SELECT phaseline_api.decide_samples(%s, %s)", (v, Jsonb([{"sample_key": "S1", "status": "approved"}]))
+        )
         p.execute("SELECT phaseline_api.approve_version(%s)", (v,))
 
         p.execute("RESET ROLE")
@@ -209,14 +226,17 @@ def test_the_set_role_pattern_of_poolers_acts_as_the_role_set(session_world):
             p.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(r["as_tester"])))
             assert p.execute("SELECT phaseline_api.session_user_id()").fetchone()[0] == w["tester"]
     with psycopg.connect(w["dsn"]) as db:
-        row = db.execute("SELECT created_by, submitted_by, reviewed_by FROM phaseline.sample_selection_versions WHERE id = %s",
-                         (v,)).fetchone()
+        row = db.execute(
+            "SELECT created_by, submitted_by, reviewed_by FROM phaseline.sample_selection_versions WHERE id = %s", (v,)
+        ).fetchone()
         assert row == (w["tester"], w["tester"], w["owner"])
-        assert db.execute("SELECT recommended_by, decided_by FROM phaseline.sample_decisions WHERE version_id = %s",
-                          (v,)).fetchone() == (w["tester"], w["owner"])
+        assert db.execute(
+            "SELECT recommended_by, decided_by FROM phaseline.sample_decisions WHERE version_id = %s", (v,)
+        ).fetchone() == (w["tester"], w["owner"])
         # the audit names the role the pooler switched to, not the pooler
-        assert db.execute("SELECT array_agg(DISTINCT db_user ORDER BY db_user) FROM phaseline.audit_log WHERE row_id = %s",
-                          (str(v),)).fetchone()[0] == sorted([r["as_tester"], r["as_owner"]])
+        assert db.execute(
+            "SELECT array_agg(DISTINCT db_user ORDER BY db_user) FROM phaseline.audit_log WHERE row_id = %s", (str(v),)
+        ).fetchone()[0] == sorted([r["as_tester"], r["as_owner"]])
 
 
 def test_unmapped_roles_cannot_act_and_mapping_is_for_admins(session_world):
@@ -247,5 +267,10 @@ def test_unmapped_roles_cannot_act_and_mapping_is_for_admins(session_world):
             t.execute("SELECT phaseline_api.start_phase(%s, %s, 'scoping')", (w["cycle"], w["report"]))
         assert rule_of(e.value) == ("42501", "role_not_mapped")
     with psycopg.connect(w["dsn"]) as db:
-        assert db.execute("SELECT count(*) FROM phaseline.user_db_roles WHERE role_name = %s AND unmapped_at IS NOT NULL",
-                          (r["tester"],)).fetchone()[0] == 1, "unmapping keeps the row, closed"
+        assert (
+            db.execute(
+                "SELECT count(*) FROM phaseline.user_db_roles WHERE role_name = %s AND unmapped_at IS NOT NULL",
+                (r["tester"],),
+            ).fetchone()[0]
+            == 1
+        ), "unmapping keeps the row, closed"

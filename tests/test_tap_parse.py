@@ -7,7 +7,7 @@ from phaseline.pytest_plugin import parse_tap
 
 def test_failures_carry_their_diagnostics():
     planned, results, failures, complaints = parse_tap(
-        ["1..3", "ok 1 - a", "not ok 2 - b", "# Failed test 2: \"b\"", "#   have: 1", "ok 3 - c"]
+        ["1..3", "ok 1 - a", "not ok 2 - b", '# Failed test 2: "b"', "#   have: 1", "ok 3 - c"]
     )
     assert planned == 3 and len(results) == 3
     assert failures == ['not ok 2 - b\n# Failed test 2: "b"\n#   have: 1']

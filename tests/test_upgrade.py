@@ -16,11 +16,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
 from phaseline import Build, deploy, validate
 from phaseline.sqlsplit import split_statements
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 RELEASE_0_1_0 = Path(__file__).resolve().parent / "fixtures" / "release_0_1_0"
 
@@ -43,8 +42,11 @@ def deploy_0_1_0(dsn: str) -> None:
         conn.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS ledger_once_file ON phaseline_deploy.ledger (file) WHERE kind = 'once'"
         )
-        last = dict(conn.execute(
-            "SELECT DISTINCT ON (file) file, sha256 FROM phaseline_deploy.ledger ORDER BY file, id DESC").fetchall())
+        last = dict(
+            conn.execute(
+                "SELECT DISTINCT ON (file) file, sha256 FROM phaseline_deploy.ledger ORDER BY file, id DESC"
+            ).fetchall()
+        )
         for kind in ("once", "repeatable"):
             for path in sorted((RELEASE_0_1_0 / kind).glob("*.sql")):
                 name, text = f"{kind}/{path.name}", path.read_text()
@@ -58,7 +60,9 @@ def deploy_0_1_0(dsn: str) -> None:
                         conn.execute(statement.encode())
                     conn.execute(
                         "INSERT INTO phaseline_deploy.ledger (file, kind, sha256, client_user, duration_ms)"
-                        " VALUES (%s, %s, %s, %s, 0)", (name, kind, sha, getpass.getuser()))
+                        " VALUES (%s, %s, %s, %s, 0)",
+                        (name, kind, sha, getpass.getuser()),
+                    )
 
 
 @pytest.fixture
@@ -79,16 +83,22 @@ def load_through_0_1_0_api(dsn: str) -> dict:
         cycle = q("SELECT phaseline_api.create_cycle('Q4', '2026-10-01', '2026-12-31', %s)", admin)
         report = q("SELECT phaseline_api.create_report('FR Y-9C', %s, %s)", owner, admin)
         conn.execute("SELECT phaseline_api.assign_report(%s, %s, %s, %s)", (cycle, report, tester, admin))
-        attr = q("SELECT phaseline_api.propose_report_attribute(%s, %s, 'total_assets', %s, %s)",
-                 cycle, report, Jsonb({"type": "number"}), tester)
+        attr = q(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'total_assets', %s, %s)",
+            cycle,
+            report,
+            Jsonb({"type": "number"}),
+            tester,
+        )
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (attr, tester))
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (attr, owner))
         sel = q("SELECT phaseline_api.start_sample_selection(%s, %s, %s)", cycle, report, tester)
         samples = [{"sample_key": f"s{i}", "data": {"n": i}} for i in range(20)]
         conn.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)", (sel, Jsonb(samples), tester))
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (sel, tester))
-        decisions = [{"sample_key": f"s{i}", "status": "approved" if i < 15 else "rejected", "note": "ok"}
-                     for i in range(20)]
+        decisions = [
+            {"sample_key": f"s{i}", "status": "approved" if i < 15 else "rejected", "note": "ok"} for i in range(20)
+        ]
         conn.execute("SELECT phaseline_api.decide_samples(%s, %s, %s)", (sel, Jsonb(decisions), owner))
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (sel, owner))
         return dict(admin=admin, owner=owner, tester=tester, cycle=cycle, report=report, attr=attr, sel=sel)
@@ -96,9 +106,13 @@ def load_through_0_1_0_api(dsn: str) -> dict:
 
 def counts(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relnamespace = 'phaseline'::regnamespace"
-            " AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'audit_log' ORDER BY 1")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relnamespace = 'phaseline'::regnamespace"
+                " AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'audit_log' ORDER BY 1"
+            )
+        ]
         return {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.SQL(t))).fetchone()[0] for t in tables}
 
 
@@ -120,28 +134,42 @@ def test_upgrade_from_0_1_0_keeps_data_and_invariants_and_refuses_the_downgrade(
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         # the history written by 0.1.0 is still there for audit_trail
-        trail = conn.execute("SELECT action, actor FROM phaseline_api.audit_trail(%s) ORDER BY at",
-                             (world["attr"],)).fetchall()
+        trail = conn.execute(
+            "SELECT action, actor FROM phaseline_api.audit_trail(%s) ORDER BY at", (world["attr"],)
+        ).fetchall()
         assert [a for a, _ in trail][:1] == ["INSERT"] and len(trail) >= 3
         assert conn.execute("SELECT count(*) FROM phaseline.audit_log").fetchone()[0] >= audit_before
         # the engine still holds: a new version through this release's API numbers on, four eyes still refuses
-        v2 = conn.execute("SELECT phaseline_api.propose_report_attribute(%s, %s, 'total_assets', %s, %s)",
-                          (world["cycle"], world["report"], Jsonb({"type": "integer"}), world["tester"])).fetchone()[0]
-        number, parent = conn.execute("SELECT version_number, parent_version_id FROM phaseline.report_attributes"
-                                      " WHERE id = %s", (v2,)).fetchone()
+        v2 = conn.execute(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'total_assets', %s, %s)",
+            (world["cycle"], world["report"], Jsonb({"type": "integer"}), world["tester"]),
+        ).fetchone()[0]
+        number, parent = conn.execute(
+            "SELECT version_number, parent_version_id FROM phaseline.report_attributes WHERE id = %s", (v2,)
+        ).fetchone()
         assert (number, parent) == (2, world["attr"])
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (v2, world["tester"]))
         with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
             conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (v2, world["tester"]))
         assert err.value.diag.constraint_name in ("four_eyes", "not_reviewer")
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (v2, world["owner"]))
-        assert conn.execute("SELECT version_status FROM phaseline.report_attributes WHERE id = %s",
-                            (world["attr"],)).fetchone()[0] == "superseded"
+        assert (
+            conn.execute(
+                "SELECT version_status FROM phaseline.report_attributes WHERE id = %s", (world["attr"],)
+            ).fetchone()[0]
+            == "superseded"
+        )
         # carry-forward from the selection 0.1.0 approved
-        v2sel = conn.execute("SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
-                             (world["cycle"], world["report"], world["tester"])).fetchone()[0]
-        assert conn.execute("SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s",
-                            (v2sel,)).fetchone()[0] == 15
+        v2sel = conn.execute(
+            "SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
+            (world["cycle"], world["report"], world["tester"]),
+        ).fetchone()[0]
+        assert (
+            conn.execute("SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (v2sel,)).fetchone()[
+                0
+            ]
+            == 15
+        )
 
     # 0.1.0 over the upgraded database: refused at its first file, nothing applied
     with psycopg.connect(dsn) as conn:

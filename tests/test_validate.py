@@ -12,7 +12,6 @@ import sys
 
 import psycopg
 import pytest
-
 from phaseline import Build, deploy, validate
 from phaseline.deploy import RefusedError
 from phaseline.render import render_all
@@ -60,8 +59,9 @@ def test_each_tampering_is_named_refused_and_repaired(scratch_dsn, case):
         conn.execute(statement)
     found = [str(d) for d in validate(scratch_dsn, build=build)]
     assert any(expected in line for line in found), found
-    cli = subprocess.run([sys.executable, "-m", "phaseline", "validate", "--db", scratch_dsn],
-                         capture_output=True, text=True, timeout=60)
+    cli = subprocess.run(
+        [sys.executable, "-m", "phaseline", "validate", "--db", scratch_dsn], capture_output=True, text=True, timeout=60
+    )
     assert cli.returncode == 1 and expected in cli.stdout, cli.stdout + cli.stderr
 
     with pytest.raises(RefusedError, match="differs from what its release deployed"):
@@ -72,13 +72,22 @@ def test_each_tampering_is_named_refused_and_repaired(scratch_dsn, case):
 
 def test_baseline_adopts_a_database_deployed_with_psql(scratch_dsn):
     script = "".join(f"BEGIN;\n{f.text}\nCOMMIT;\n" for f in render_all())
-    psql = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch_dsn], input=script,
-                          capture_output=True, text=True, timeout=120)
+    psql = subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch_dsn],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert psql.returncode == 0, psql.stderr
     build = Build.load()
     assert validate(scratch_dsn, build=build)[0].problem.startswith("not deployed")
-    out = subprocess.run([sys.executable, "-m", "phaseline", "baseline", "--db", scratch_dsn],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "phaseline", "baseline", "--db", scratch_dsn],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert validate(scratch_dsn, build=build) == []
     assert deploy(scratch_dsn, build=build, log=quiet) == [], "nothing left to apply"
@@ -86,11 +95,21 @@ def test_baseline_adopts_a_database_deployed_with_psql(scratch_dsn):
 
 def test_baseline_refuses_a_database_that_does_not_match(scratch_dsn):
     script = "".join(f"BEGIN;\n{f.text}\nCOMMIT;\n" for f in render_all())
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch_dsn], input=script, check=True,
-                   capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch_dsn],
+        input=script,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     with psycopg.connect(scratch_dsn, autocommit=True) as conn:
         conn.execute(TAMPERING["empty reviewer check"][0])
-    out = subprocess.run([sys.executable, "-m", "phaseline", "baseline", "--db", scratch_dsn],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "phaseline", "baseline", "--db", scratch_dsn],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1
     assert "_check_reviewer" in out.stderr and "cannot baseline" in out.stderr

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-
 from phaseline.pgconn import conninfo
 from phaseline.render import render_all
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,21 +32,27 @@ ROOT = Path(__file__).resolve().parent.parent
 def venv(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     dist = work / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)],
-                   check=True, cwd=work, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)],
+        check=True,
+        cwd=work,
+        timeout=300,
+    )
     (wheel,) = dist.glob("phaseline-*.whl")
     env_dir = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=120)
-    subprocess.run([str(env_dir / "bin" / "pip"), "install", "--quiet", f"{wheel}[test]"], check=True, cwd=work,
-                   timeout=600)
+    subprocess.run(
+        [str(env_dir / "bin" / "pip"), "install", "--quiet", f"{wheel}[test]"], check=True, cwd=work, timeout=600
+    )
     return env_dir
 
 
 def run(venv: Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONPATH", "VIRTUAL_ENV")}
     environ.update(env or {})
-    return subprocess.run([str(venv / "bin" / args[0]), *args[1:]], cwd=cwd, env=environ, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [str(venv / "bin" / args[0]), *args[1:]], cwd=cwd, env=environ, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture
@@ -75,7 +80,9 @@ def test_the_installed_wheel_deploys_checks_and_renders(venv, fresh_db, tmp_path
     validate = run(venv, "phaseline", "validate", "--db", fresh_db, cwd=tmp_path)
     assert validate.returncode == 0, validate.stdout + validate.stderr
     rendered = run(venv, "phaseline", "render", cwd=tmp_path).stdout
-    checkout = "".join(f"-- phaseline: {f.name} ({f.kind})\nBEGIN;\n{f.text.rstrip()}\nCOMMIT;\n\n" for f in render_all())
+    checkout = "".join(
+        f"-- phaseline: {f.name} ({f.kind})\nBEGIN;\n{f.text.rstrip()}\nCOMMIT;\n\n" for f in render_all()
+    )
     assert rendered == checkout, "the wheel renders byte-identical to the checkout"
     assert run(venv, "python", "-m", "phaseline", "--version", cwd=tmp_path).returncode == 0
 
@@ -83,14 +90,21 @@ def test_the_installed_wheel_deploys_checks_and_renders(venv, fresh_db, tmp_path
 def test_a_downstream_project_tests_its_own_sql_with_the_kit(venv, tmp_path):
     project = tmp_path / "acme"
     shutil.copytree(ROOT / "tests" / "downstream", project)
-    env = {"PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}", "PHASELINE_TEST_OWNER": "phaseline_downstream_owner"}
+    env = {
+        "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
+        "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
+    }
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "2 passed" in out.stdout, out.stdout
 
     (project / "pgtap" / "broken.sql").write_text(
-        "BEGIN;\nSELECT plan(1);\nSELECT is(1, 2, 'one is two');\nSELECT * FROM finish();\nROLLBACK;\n")
-    env = {"PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}", "PHASELINE_TEST_OWNER": "phaseline_downstream_owner"}
+        "BEGIN;\nSELECT plan(1);\nSELECT is(1, 2, 'one is two');\nSELECT * FROM finish();\nROLLBACK;\n"
+    )
+    env = {
+        "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
+        "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
+    }
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "1 failed, 2 passed" in out.stdout and "one is two" in out.stdout, out.stdout
