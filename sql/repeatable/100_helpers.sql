@@ -35,8 +35,15 @@ $fn$;
 -- The largest JSON document phaseline stores (phaseline.toml max_json_bytes),
 -- measured as the binary jsonb value (pg_column_size, before compression).
 DO $size$
+DECLARE
+    v_size text := {{ max_json_bytes_name | literal }};
+    v_ok   boolean := v_size ~ '^[0-9]{1,10}$';
 BEGIN
-    IF {{ max_json_bytes_name | literal }} !~ '^[0-9]{1,10}$' OR {{ max_json_bytes_name | literal }}::bigint NOT BETWEEN 1024 AND 268435455 THEN
+    -- two steps: SQL promises no order for OR, and a cast of a constant is folded early
+    IF v_ok THEN
+        v_ok := v_size::bigint BETWEEN 1024 AND 268435455;
+    END IF;
+    IF NOT v_ok THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_max_json_bytes',
             MESSAGE = format('max_json_bytes "%s" is not a size between 1024 and 268435455 bytes', left({{ max_json_bytes_name | literal }}, 40)),
