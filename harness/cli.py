@@ -81,6 +81,12 @@ def _build(args) -> Build:
 
 
 def cmd_render(args) -> int:
+    if args.split:  # one file per rendered file, for linters and reviews
+        for f in _build(args).files:
+            target = Path(args.split) / f.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f.text)
+        return EXIT_OK
     for f in _build(args).files:
         sys.stdout.write(f"-- phaseline: {f.name} ({f.kind})\nBEGIN;\n{f.text.rstrip()}\nCOMMIT;\n\n")
     return EXIT_OK
@@ -233,11 +239,12 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    add(
+    p = add(
         "render",
         "print the full rendered SQL, for deploying with psql (then adopt it with `phaseline baseline`)",
         cmd_render,
     )
+    p.add_argument("--split", metavar="DIR", help="write each file to DIR/<kind>/<name> instead of one stream")
     p = add(
         "deploy", "apply what is not applied yet; refuse drift, downgrades, other variables and tampering", cmd_deploy
     )
