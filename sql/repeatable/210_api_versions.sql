@@ -157,13 +157,45 @@ BEGIN
 END
 $fn$;
 
+-- Every change of one row, oldest first, with the whole row before and
+-- after. Entries 0.1.0 recorded are returned as recorded; later ones are
+-- rebuilt from the current row and the deltas of the updates after them
+-- (repeatable/110_audit.sql). Index probes only, one per partition: the
+-- row's own events by its id, a sample decision's grouped events by its version.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.audit_trail(p_row_id uuid)
 RETURNS TABLE (at timestamptz, actor integer, action text, table_name text, row_id text, old_row jsonb, new_row jsonb, audit_id bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT l.at, l.actor, l.action, l.table_name, l.row_id, l.old_row, l.new_row, l.id
-      FROM {{ schema }}.audit_log l
-     WHERE l.row_id = p_row_id::text
-     ORDER BY l.id;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_row   text := p_row_id::text;
+    v_group text;
+BEGIN
+    SELECT d.version_id::text INTO v_group FROM {{ schema }}.sample_decisions d WHERE d.id = p_row_id;
+    RETURN QUERY
+    WITH events AS (
+        -- One probe per partition for both keys: the row's own events, and
+        -- the grouped events of its version that list it.
+        SELECT e.id, e.at, e.actor, e.action, e.table_name,
+               CASE WHEN e.row_ids IS NULL THEN e.old_values
+                    ELSE e.old_values -> (array_position(e.row_ids, p_row_id) - 1) END AS delta
+          FROM {{ schema }}.audit_events e
+         WHERE e.row_key = ANY (ARRAY[v_row, v_group])
+           AND CASE WHEN e.row_ids IS NULL THEN e.row_key = v_row
+                    ELSE e.table_name = 'sample_decisions' AND p_row_id = ANY (e.row_ids) END
+    ), rebuilt AS (
+        SELECT ev.*, {{ schema }}._audit_current_row(ev.table_name, v_row)
+                     || coalesce({{ schema }}._jsonb_concat_agg(ev.delta) OVER (
+                            ORDER BY ev.id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{}') AS after
+          FROM events ev
+    )
+    SELECT l.at, l.actor, l.action, l.table_name, l.row_id::text, l.old_row, l.new_row, l.id
+      FROM {{ schema }}.audit_log_0_1_0 l
+     WHERE l.row_id = v_row
+    UNION ALL
+    SELECT r.at, r.actor, r.action, r.table_name, v_row,
+           CASE WHEN r.action = 'UPDATE' THEN r.after || r.delta END, r.after, r.id
+      FROM rebuilt r
+     ORDER BY 8;
+END
 $fn$;
 
 {% include 'include/api_grants.sql' %}
