@@ -30,6 +30,7 @@ CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_insert() RETURNS
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_actor   integer;
+    v_stack   text;
     v_bad     text;
     v_count   bigint;
 BEGIN
@@ -105,6 +106,19 @@ BEGIN
 
     -- Carried rows copy their source: same sample, same decision, an older
     -- version of the same cycle and report, and the source's origin.
+    -- The engine's own carry (_carry_forward's INSERT ... SELECT, which reads
+    -- exactly those columns from the parent's decisions) makes this join of
+    -- every row to its source redundant; it is skipped only when the
+    -- statement that fired this trigger was issued by that function, as the
+    -- call stack says. A stack cannot be set like a setting: any other
+    -- INSERT, a direct one by the owner included, is checked.
+    GET DIAGNOSTICS v_stack = PG_CONTEXT;
+    -- The first function named after this trigger's own line is the one
+    -- whose statement fired it (the statement's text sits in between).
+    IF starts_with(substring(v_stack FROM E'\nPL/pgSQL function [^\n]*'),
+                   E'\n' || {{ ('PL/pgSQL function ' ~ schema ~ '._carry_forward(uuid,uuid,integer) line ') | literal }}) THEN
+        RETURN NULL;
+    END IF;
     SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
       INTO v_count, v_bad
       FROM new_rows n
