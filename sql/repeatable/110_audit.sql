@@ -224,7 +224,7 @@ WITH entries AS (
       FROM {{ schema }}.audit_events e
      WHERE e.row_ids IS NULL
     UNION ALL
-    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text, e.old_values -> (r.n::integer - 1)
+    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text COLLATE "C", e.old_values -> (r.n::integer - 1)
       FROM {{ schema }}.audit_events e
      CROSS JOIN LATERAL unnest(e.row_ids) WITH ORDINALITY AS r(id, n)
      WHERE e.row_ids IS NOT NULL
@@ -235,7 +235,7 @@ WITH entries AS (
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{}') AS after
       FROM entries x
 )
-SELECT l.id, l.at, l.actor, l.db_user, l.txid, l.action, l.table_name, l.row_id::text AS row_id, l.old_row, l.new_row
+SELECT l.id, l.at, l.actor, l.db_user, l.txid, l.action, l.table_name, l.row_id, l.old_row, l.new_row
   FROM {{ schema }}.audit_log_0_1_0 l
 UNION ALL
 SELECT r.id, r.at, r.actor, r.db_user, r.txid, r.action, r.table_name, r.row_id,
