@@ -20,9 +20,11 @@
     list every column, for the static delta (checked against the catalog below). -#}
 {% set single = [('users', 'user_id', 'integer'), ('test_cycles', 'cycle_id', 'uuid'), ('reports', 'report_id', 'uuid'),
                  ('cycle_reports', 'id', 'uuid'), ('approved_artifacts', 'id', 'uuid'), ('workflow_phases', 'phase_name', 'text')] %}
+{% set mutable_columns = ['sample_data', 'decision_status', 'decided_by', 'decided_at', 'decision_note'] %}
 {% set decision_columns = ['id', 'version_id', 'sample_key', 'sample_data', 'recommendation_source', 'recommended_by',
                            'recommended_at', 'decision_status', 'decided_by', 'decided_at', 'decision_note',
                            'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] %}
+{% set fixed_columns = decision_columns | reject('in', mutable_columns) | list %}
 
 -- Statement-level triggers of release 0.1.0 that the row-level one replaces.
 {% for table, pk, type in single %}
@@ -33,8 +35,6 @@ DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ table | ident }};
 DROP TRIGGER IF EXISTS _900_audit_insert ON {{ schema }}.{{ e.table }};
 DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ e.table }};
 {% endfor %}
-DROP FUNCTION IF EXISTS {{ schema }}._audit_insert();
-DROP FUNCTION IF EXISTS {{ schema }}._audit_update();
 
 -- One row, one event. TG_ARGV[0]: the primary key column. The delta is the
 -- old value of every column whose value changed (an update that changed
@@ -60,9 +60,11 @@ END
 $fn$;
 
 -- sample_decisions: one event per statement and version. The actor is an
--- uncorrelated subquery, evaluated once and only if there is a row.
+-- uncorrelated subquery, evaluated once and only if there is a row. JIT is
+-- off: a query over a transition table is planned without statistics, and
+-- compiling it cost more than running it.
 CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_insert() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, action, table_name, row_key, row_ids)
     SELECT (SELECT {{ schema }}._actor()), 'INSERT', 'sample_decisions', n.version_id::text, array_agg(n.id)
@@ -75,14 +77,21 @@ $fn$;
 -- Old and new rows pair on the id, which the rules keep fixed (and so does
 -- the version, the group). Both aggregates read the rows in the same order,
 -- so row_ids[i] and old_values[i - 1] are the same row. The delta is built
--- statically: every column's old value, minus the columns that did not change.
+-- statically: every column's old value, minus the columns that did not
+-- change; when only the columns a decision or an edit changes did change
+-- (the rules refuse anything else outside a backfill), only those five are
+-- built, at a third of the cost per row.
 CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_update() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, action, table_name, row_key, row_ids, old_values)
     SELECT (SELECT {{ schema }}._actor()), 'UPDATE', 'sample_decisions', n.version_id::text, array_agg(n.id),
-           jsonb_agg(jsonb_build_object({% for c in decision_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
-                     - ARRAY[{% for c in decision_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}])
+           jsonb_agg(CASE WHEN ({% for c in fixed_columns %}o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               IS NOT DISTINCT FROM ({% for c in fixed_columns %}n.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                          THEN jsonb_build_object({% for c in mutable_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               - ARRAY[{% for c in mutable_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}]
+                          ELSE jsonb_build_object({% for c in decision_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               - ARRAY[{% for c in decision_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] END)
       FROM old_rows o JOIN new_rows n ON n.id = o.id
      GROUP BY n.version_id;
     RETURN NULL;
@@ -128,6 +137,10 @@ CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema 
 {% for e in versioned %}
 {{- audit_row(e.table_name, 'id') }}
 {% endfor %}
+
+-- 0.1.0's trigger functions, now that no trigger uses them.
+DROP FUNCTION IF EXISTS {{ schema }}._audit_insert();
+DROP FUNCTION IF EXISTS {{ schema }}._audit_update();
 
 -- ---------------------------------------------------------------------------
 -- Partitions: one per month, created ahead by a maintenance function that
