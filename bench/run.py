@@ -540,11 +540,11 @@ def grow_log(conn, target: int, months: int) -> None:
     for k in range(months, 0, -1):
         per = missing // months + (1 if k <= missing % months else 0)
         in_tx(conn, [(
-            "INSERT INTO phaseline.audit_events (at, actor, txid, action, table_name, row_key, old_values) "
-            "SELECT (%(m)s::timestamp - interval '1 month' * %(k)s + (g %% 2419200) * interval '1 second') AT TIME ZONE 'UTC', "
-            "       %(a)s, 1, CASE WHEN g %% 3 = 0 THEN 'UPDATE' ELSE 'INSERT' END, 'report_attributes', gen_random_uuid()::text, "
+            "INSERT INTO phaseline.audit_events (at, logged_at, actor, txid, action, table_name, row_key, old_values) "
+            "SELECT x.t, x.t, %(a)s, 1, CASE WHEN g %% 3 = 0 THEN 'UPDATE' ELSE 'INSERT' END, 'report_attributes', gen_random_uuid()::text, "
             "       CASE WHEN g %% 3 = 0 THEN '{\"version_status\": \"draft\"}'::jsonb END "
-            "  FROM generate_series(1, %(n)s::int) g",
+            "  FROM generate_series(1, %(n)s::int) g, "
+            "       LATERAL (SELECT (%(m)s::timestamp - interval '1 month' * %(k)s + (g %% 2419200) * interval '1 second') AT TIME ZONE 'UTC' AS t) x",
             dict(m=this_month, k=k, a=1, n=per))])
     conn.execute("VACUUM ANALYZE phaseline.audit_events")
 
@@ -927,6 +927,16 @@ def profile_bulk(conn, w: World, sc: dict) -> list[str]:
     total, stmts = auto_explained(conn, "SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
                                   (w.cycle, report, w.tester), min_ms=max(1.0, n / 20_000))
     out += [""] + render_profile(f"start_sample_selection carrying {n:,} decisions", total, stmts)
+
+    n = sc["decide"]
+    if not conn.execute("SELECT 1 FROM bench.decide_payloads WHERE n = %s", (n,)).fetchone():
+        return out
+    version = load_pending_selection(conn, w, w.pairs(1)[0], n, None)
+    conn.execute("ANALYZE phaseline.sample_decisions")
+    conn.execute("CHECKPOINT")
+    total, stmts = auto_explained(conn, "SELECT phaseline_api.decide_samples(%s, (SELECT decisions FROM bench.decide_payloads WHERE n = %s), %s)",
+                                  (version, n, w.owner), min_ms=max(1.0, n / 20_000))
+    out += [""] + render_profile(f"decide_samples of {n:,} samples", total, stmts)
     return out
 
 

@@ -13,7 +13,7 @@
 -- deltas in the same order). audit_trail() rebuilds whole old and new rows
 -- (repeatable/110_audit.sql, 210_api_versions.sql).
 --
--- Partitioned by month on `at`, so an old partition can be detached to an
+-- Partitioned by month on `logged_at`, so an old partition can be detached to an
 -- archive, writes go to a small recent partition and audit_trail stays one
 -- index probe per partition. Partitions are created ahead of time by
 -- audit_create_partitions() (repeatable/110_audit.sql), which deploy runs and
@@ -39,6 +39,11 @@ SELECT setval(format('%I.%I', {{ schema_name | literal }}, 'audit_event_id_seq')
 CREATE TABLE {{ schema }}.audit_events (
     id         bigint NOT NULL DEFAULT nextval('{{ schema_name }}.audit_event_id_seq'::regclass),
     at         timestamptz NOT NULL DEFAULT now(),          -- transaction time
+    -- When the event was written: the partition key. Unlike the transaction
+    -- time, it orders a row's events as they happened (no transaction can
+    -- change a row before its insert committed), so a row's INSERT event is
+    -- in the oldest partition that concerns it, and audit_trail stops there.
+    logged_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     actor      integer NOT NULL,                            -- the phaseline user on whose behalf it happened
     db_user    text NOT NULL DEFAULT session_user,
     txid       bigint NOT NULL DEFAULT txid_current(),
@@ -55,7 +60,7 @@ CREATE TABLE {{ schema }}.audit_events (
         (row_ids IS NULL OR cardinality(row_ids) > 0)
         AND ((action = 'INSERT') = (old_values IS NULL))
         AND (row_ids IS NULL OR old_values IS NULL OR jsonb_array_length(old_values) = cardinality(row_ids)))
-) PARTITION BY RANGE (at);
+) PARTITION BY RANGE (logged_at);
 -- audit_trail: a row's events, in order, one probe per partition.
 CREATE INDEX audit_events_row_idx ON {{ schema }}.audit_events (row_key, id);
 CREATE TABLE {{ schema }}.audit_events_default PARTITION OF {{ schema }}.audit_events DEFAULT;

@@ -174,7 +174,7 @@ BEGIN
         v_to   := (v_month + make_interval(months => i + 1)) AT TIME ZONE 'UTC';
         v_name := 'audit_events_' || to_char(v_month + make_interval(months => i), 'YYYY_MM');
         CONTINUE WHEN to_regclass(format('%I.%I', {{ schema_name | literal }}, v_name)) IS NOT NULL;
-        IF EXISTS (SELECT FROM {{ schema }}.audit_events_default WHERE at >= v_from AND at < v_to) THEN
+        IF EXISTS (SELECT FROM {{ schema }}.audit_events_default WHERE logged_at >= v_from AND logged_at < v_to) THEN
             RAISE WARNING 'audit partition % not created: the default partition holds entries of that month', v_name
                 USING HINT = 'Run audit_create_partitions() ahead of time (it creates the next months).';
             CONTINUE;

@@ -3,9 +3,9 @@
 -- every partition and 0.1.0's table refuse UPDATE, DELETE and TRUNCATE; a
 -- bulk write is one event per statement and version, an update keeps only
 -- the old values of what changed; and audit_trail() reads it by index probes
--- (its own query, taken from its source, at 300,000 entries).
+-- (its own per-month query, taken from its source, at 300,000 entries).
 BEGIN;
-SELECT plan(18);
+SELECT plan(19);
 CREATE TEMP TABLE w AS SELECT * FROM test.world();
 
 -- Partitions: this month and three ahead, from deploy.
@@ -83,16 +83,54 @@ SELECT results_eq(
 SELECT is((SELECT count(*)::int FROM phaseline.audit_log WHERE table_name = 'sample_decisions'), 5,
     'and one entry per sample decision and change (three inserts, two decisions)');
 
+-- A row whose life spans months: inserted two months ago, changed last
+-- month and now. audit_trail walks the months back to its insert.
+CREATE TEMP TABLE m AS SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS this_month;
+DO $$
+DECLARE
+    v_m timestamp := (SELECT this_month FROM m);
+BEGIN
+    FOR k IN 1..2 LOOP
+        IF to_regclass('phaseline.audit_events_' || to_char(v_m - make_interval(months => k), 'YYYY_MM')) IS NULL THEN
+            EXECUTE format('CREATE TABLE phaseline.%I PARTITION OF phaseline.audit_events FOR VALUES FROM (%L) TO (%L)',
+                           'audit_events_' || to_char(v_m - make_interval(months => k), 'YYYY_MM'),
+                           (v_m - make_interval(months => k)) AT TIME ZONE 'UTC', (v_m - make_interval(months => k - 1)) AT TIME ZONE 'UTC');
+        END IF;
+    END LOOP;
+END
+$$;
+SET LOCAL session_replication_role = replica;  -- the row as it was two months ago, written without the engine
+INSERT INTO phaseline.report_attributes (id, version_number, created_by, created_at, cycle_id, report_id, attribute_name, definition)
+SELECT 'a0000000-0000-4000-8000-000000000001', 1, tester, now() - interval '2 months', cycle, report, 'old', '{"v": 2}' FROM w;
+SET LOCAL session_replication_role = origin;
+INSERT INTO phaseline.audit_events (at, logged_at, actor, action, table_name, row_key, old_values)
+SELECT t, t, (SELECT tester FROM w), a, 'report_attributes', 'a0000000-0000-4000-8000-000000000001', d
+  FROM (VALUES ((SELECT this_month FROM m) - interval '2 months' + interval '3 days', 'INSERT', NULL::jsonb),
+               ((SELECT this_month FROM m) - interval '1 month' + interval '3 days', 'UPDATE', '{"definition": {"v": 1}}'::jsonb)) AS x(t0, a, d),
+       LATERAL (SELECT t0 AT TIME ZONE 'UTC' AS t) y;
+SELECT phaseline_api.update_report_attribute('a0000000-0000-4000-8000-000000000001', '{"v": 3}', tester) FROM w;
+SELECT results_eq(
+    $$SELECT action, old_row -> 'definition', new_row -> 'definition', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM')
+        FROM phaseline_api.audit_trail('a0000000-0000-4000-8000-000000000001') ORDER BY audit_id$$,
+    $$SELECT * FROM (VALUES ('INSERT', NULL::jsonb, '{"v": 1}'::jsonb, to_char((SELECT this_month FROM m) - interval '2 months', 'YYYY-MM')),
+                            ('UPDATE', '{"v": 1}', '{"v": 2}', to_char((SELECT this_month FROM m) - interval '1 month', 'YYYY-MM')),
+                            ('UPDATE', '{"v": 2}', '{"v": 3}', to_char((SELECT this_month FROM m), 'YYYY-MM'))) AS x$$,
+    'a row changed over three months: audit_trail walks back to its insert and rebuilds every change');
+
 -- At scale: 300,000 entries of other rows, then audit_trail's own query by index.
 INSERT INTO phaseline.audit_events (actor, action, table_name, row_key)
 SELECT (SELECT admin FROM w), 'INSERT', 'report_attributes', gen_random_uuid()::text FROM generate_series(1, 300000);
 ANALYZE phaseline.audit_events;
+-- The query audit_trail runs per month, from its source, for this month.
 CREATE TEMP TABLE q AS
-SELECT regexp_replace(regexp_replace(regexp_replace(
-           substring(prosrc FROM '(?s)RETURN QUERY\s+(.*?);\s*END'),
+SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+           substring(prosrc FROM '(?s)(SELECT array_agg\(e\.id.*?END);'),
+           'INTO m_ids[^\n]*', ''),
            '\mv_row\M', quote_literal(d.id::text), 'g'),
            '\mv_group\M', quote_literal(d.version_id::text), 'g'),
-           '\mp_row_id\M', quote_literal(d.id) || '::uuid', 'g') AS trail
+           '\mp_row_id\M', quote_literal(d.id) || '::uuid', 'g'),
+           '\mv_from\M', quote_literal(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') || '::timestamptz', 'g'),
+           '\mv_to\M', '''infinity''::timestamptz', 'g') AS trail
   FROM pg_proc, phaseline.sample_decisions d
  WHERE pg_proc.oid = 'phaseline_api.audit_trail(uuid)'::regprocedure AND d.sample_key = 'B';
 SELECT test.no_seq_scan((SELECT trail FROM q), 'audit_events_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM'),
