@@ -85,6 +85,29 @@ LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_count integer;
 BEGIN
+    -- Into an empty version (start_sample_selection's, always) there is
+    -- nothing to skip, and no anti-join is planned at all. That is not only
+    -- cheaper: right after a bulk recommend or decide the statistics do not
+    -- know p_from's rows yet, and the planner, expecting one row, probed
+    -- p_to's index by version only and filtered on the key, rescanning for
+    -- every carried row the entries this very statement had added
+    -- (quadratic: a 200k carry ran for minutes).
+    IF NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to) THEN
+        INSERT INTO {{ schema }}.sample_decisions
+               (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
+                decision_status, decided_by, decided_at, decision_note,
+                carried_from_version_id, carried_from_decision_id, origin_decision_id)
+        SELECT p_to, d.sample_key, d.sample_data, 'carried_forward', p_actor, now(),
+               d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+               d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
+          FROM {{ schema }}.sample_decisions d
+         WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified');
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        RETURN v_count;
+    END IF;
+    -- Into a version that holds rows already (carry_forward into a draft
+    -- with recommendations): skip the keys it holds. With fresh statistics
+    -- this is a hash anti-join; after a bulk load an ANALYZE keeps it so.
     INSERT INTO {{ schema }}.sample_decisions
            (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
             decision_status, decided_by, decided_at, decision_note,
