@@ -124,10 +124,8 @@ END
 $fn$;
 
 -- Where each phase stands for one cycle and report: one row per catalog
--- phase in order, started or not. The pair's latest and approved versions
--- are read in one range scan of the (cycle_id, report_id, ...) key, not two
--- probes per catalog phase, then matched to the catalog's few rows. The
--- pair's existence is one probe, inline (no function call).
+-- phase in order, started or not. Both joins are index probes on the
+-- engine's (key) WHERE is_latest and (key) WHERE approved indexes.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.phase_overview(p_cycle uuid, p_report uuid)
 RETURNS TABLE (
     phase_name text, ordinal integer, display_name text, phase_status text,
@@ -136,21 +134,16 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF NOT EXISTS (SELECT FROM {{ schema }}.cycle_reports c WHERE c.cycle_id = p_cycle AND c.report_id = p_report) THEN
-        PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);  -- raises unknown_cycle_report
-    END IF;
+    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     RETURN QUERY
-    WITH v AS (
-        SELECT d.phase_name, d.id, d.version_number, d.version_status, d.is_latest, d.phase_status, d.started_at, d.completed_at
-          FROM {{ schema }}.workflow_phase_data d
-         WHERE d.cycle_id = p_cycle AND d.report_id = p_report AND (d.is_latest OR d.version_status = 'approved')
-    )
     SELECT p.phase_name, p.ordinal, p.display_name, coalesce(l.phase_status::text, 'not_started'),
            l.id, l.version_number, l.version_status::text,
            a.id, a.version_number, l.started_at, l.completed_at
       FROM {{ schema }}.workflow_phases p
-      LEFT JOIN v l ON l.phase_name = p.phase_name AND l.is_latest
-      LEFT JOIN v a ON a.phase_name = p.phase_name AND a.version_status = 'approved'
+      LEFT JOIN {{ schema }}.workflow_phase_data l
+             ON l.cycle_id = p_cycle AND l.report_id = p_report AND l.phase_name = p.phase_name AND l.is_latest
+      LEFT JOIN {{ schema }}.workflow_phase_data a
+             ON a.cycle_id = p_cycle AND a.report_id = p_report AND a.phase_name = p.phase_name AND a.version_status = 'approved'
      ORDER BY p.ordinal;
 END
 $fn$;
