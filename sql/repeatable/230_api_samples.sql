@@ -92,7 +92,11 @@ BEGIN
     -- p_to's index by version only and filtered on the key, rescanning for
     -- every carried row the entries this very statement had added
     -- (quadratic: a 200k carry ran for minutes).
-    IF NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to) THEN
+    -- (min() of the key: always one descent of the (version_id, sample_key)
+    -- index. An EXISTS was planned as a Seq Scan that stops at the first
+    -- match, expecting many rows per version, and read the whole table
+    -- when there was none.)
+    IF (SELECT min(t.sample_key) FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to) IS NULL THEN
         INSERT INTO {{ schema }}.sample_decisions
                (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
                 decision_status, decided_by, decided_at, decision_note,
