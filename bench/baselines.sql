@@ -250,3 +250,57 @@ BEGIN
     RETURN v_rows;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- 8. Decisions for decide_samples, kept server-side like the samples of 4.
+-- ---------------------------------------------------------------------------
+CREATE TABLE bench.decide_payloads (n integer PRIMARY KEY, decisions jsonb NOT NULL);
+
+-- ---------------------------------------------------------------------------
+-- 9. audit_trail: rows with a history, and a loop of calls over them.
+-- ---------------------------------------------------------------------------
+
+-- p_k report attributes through their life (propose, edit, submit, approve),
+-- and a sample selection of 1,000 samples recommended, decided and approved;
+-- returns the attribute versions and p_k of the decisions.
+CREATE FUNCTION bench.trail_probes(p_cycle uuid, p_report uuid, p_tester integer, p_owner integer, p_k integer)
+RETURNS SETOF uuid LANGUAGE plpgsql AS $$
+DECLARE
+    v_id  uuid;
+    v_sel uuid;
+BEGIN
+    FOR i IN 1..p_k LOOP
+        v_id := phaseline_api.propose_report_attribute(p_cycle, p_report, 'trail ' || i, '{"data_type": "numeric", "rev": 1}', p_tester);
+        PERFORM phaseline_api.update_report_attribute(v_id, '{"data_type": "numeric", "rev": 2}', p_tester);
+        PERFORM phaseline_api.submit_version(v_id, p_tester);
+        PERFORM phaseline_api.approve_version(v_id, p_owner);
+        RETURN NEXT v_id;
+    END LOOP;
+    v_sel := phaseline_api.start_sample_selection(p_cycle, p_report, p_tester);
+    PERFORM phaseline_api.recommend_samples(v_sel,
+        (SELECT jsonb_agg(jsonb_build_object('sample_key', 'T' || i, 'data', jsonb_build_object('n', i))) FROM generate_series(1, 1000) i),
+        'tester', p_tester);
+    PERFORM phaseline_api.submit_version(v_sel, p_tester);
+    PERFORM phaseline_api.decide_samples(v_sel,
+        (SELECT jsonb_agg(jsonb_build_object('sample_key', 'T' || i, 'status', 'approved')) FROM generate_series(1, 1000) i),
+        p_owner);
+    PERFORM phaseline_api.approve_version(v_sel, p_owner);
+    RETURN QUERY SELECT id FROM phaseline.sample_decisions WHERE version_id = v_sel ORDER BY sample_key LIMIT p_k;
+END
+$$;
+
+-- p_n calls of audit_trail over the given rows; the number of entries returned.
+CREATE FUNCTION bench.trail_loop(p_ids uuid[], p_n integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows bigint := 0;
+    v_k    integer := cardinality(p_ids);
+    v_c    bigint;
+BEGIN
+    FOR i IN 0..p_n - 1 LOOP
+        SELECT count(*) INTO v_c FROM phaseline_api.audit_trail(p_ids[i % v_k + 1]);
+        v_rows := v_rows + v_c;
+    END LOOP;
+    RETURN v_rows;
+END
+$$;

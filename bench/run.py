@@ -43,16 +43,18 @@ from phaseline.deploy import deploy  # noqa: E402
 SCALES = {
     "tiny": dict(rounds=3, big_rounds=3, versions=200, lifecycle=100, continuum=30,
                  carry=(1_000, 5_000), recommend=2_000, lookup_versions=10_000, lookups=2_000,
-                 overview_pairs=200, overviews=1_000),
+                 overview_pairs=200, overviews=1_000, decide=2_000, trail_log=100_000, trails=500, log_size=2_000),
     "small": dict(rounds=3, big_rounds=3, versions=2_000, lifecycle=500, continuum=150,
                   carry=(10_000, 50_000), recommend=20_000, lookup_versions=100_000, lookups=10_000,
-                  overview_pairs=1_000, overviews=5_000),
+                  overview_pairs=1_000, overviews=5_000, decide=10_000, trail_log=300_000, trails=1_000, log_size=10_000),
     "default": dict(rounds=5, big_rounds=3, versions=10_000, lifecycle=2_000, continuum=1_000,
                     carry=(100_000, 1_000_000), recommend=100_000, lookup_versions=1_000_000, lookups=20_000,
-                    overview_pairs=5_000, overviews=10_000),
+                    overview_pairs=5_000, overviews=10_000, decide=100_000, trail_log=10_000_000, trails=5_000,
+                    log_size=200_000),
 }
 # The figures the issues quote, and the N at which they are asked.
-QUOTED = {"versions": 10_000, "recommend": 100_000, "carry": (100_000, 1_000_000), "lookup_versions": 1_000_000}
+QUOTED = {"versions": 10_000, "recommend": 100_000, "carry": (100_000, 1_000_000), "lookup_versions": 1_000_000,
+          "decide": 100_000, "trail_log": 10_000_000, "log_size": 200_000}
 
 # Measured sessions: a commit does not wait for the WAL flush, so a per-version
 # transaction measures the work of the database, not the disk's fsync latency
@@ -80,6 +82,7 @@ class Row:
     pl: list[float] = field(default_factory=list)
     skipped: str | None = None
     note: str = ""
+    unit: str = "ms"  # "ms": base and pl are seconds; "MB": they are bytes (a size, not a time)
 
     def add(self, base_s: float, pl_s: float) -> None:
         self.base.append(base_s)
@@ -99,9 +102,10 @@ def render_table(rows: list[Row]) -> str:
             body.append([r.key, r.what, r.n, r.baseline, "-", "-", "skipped", "", "", "0"])
             continue
         ratios = [p / b for p, b in zip(r.pl, r.base)]
+        fmt = fmt_ms if r.unit == "ms" else (lambda b: f"{b / 1e6:,.1f} MB")
         body.append([
             r.key, r.what + (f" ({r.note})" if r.note else ""), r.n, r.baseline,
-            fmt_ms(statistics.median(r.base)), fmt_ms(statistics.median(r.pl)),
+            fmt(statistics.median(r.base)), fmt(statistics.median(r.pl)),
             f"{statistics.median(ratios):.2f}x", f"{min(ratios):.2f}", f"{max(ratios):.2f}", str(len(ratios)),
         ])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
@@ -416,6 +420,210 @@ def bench_recommend(conn, w: World, sc: dict, row: Row, audit_row: Row) -> None:
         log(f"4 recommend {n:,} round {rnd + 1}/{sc['rounds']}: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
 
 
+# --- 8 and 7c: bulk decide ------------------------------------------------------------
+
+def load_pending_selection(conn, w: World, report: str, n: int, plain_version: str | None) -> str:
+    """A sample selection version pending approval, submitted by tester, with n pending
+    decisions recommended by tester; with plain_version, the same rows in the plain copy."""
+    vid = str(uuid.uuid4())
+    rows = ("SELECT %s, 'S' || lpad(i::text, 8, '0'), jsonb_build_object('account', 'A' || (i %% 9973), 'amount', i * 7 %% 100000), "
+            "'tester', %s FROM generate_series(1, %s::int) i")
+    stmts = [
+        ("INSERT INTO phaseline.sample_selection_versions (id, version_number, is_latest, version_status, created_by, "
+         "submitted_at, submitted_by, contributors, cycle_id, report_id) "
+         "VALUES (%s, 1, true, 'pending_approval', %s, now(), %s, ARRAY[%s], %s, %s)",
+         (vid, w.tester, w.tester, w.tester, w.cycle, report)),
+        ("INSERT INTO phaseline.sample_decisions (version_id, sample_key, sample_data, recommendation_source, recommended_by) "
+         + rows, (vid, w.tester, n)),
+    ]
+    if plain_version:
+        stmts.append(("INSERT INTO bench.decisions_plain (version_id, sample_key, sample_data, recommendation_source, recommended_by) "
+                      + rows, (plain_version, w.tester, n)))
+    in_tx(conn, stmts, replica=True)
+    return vid
+
+
+DECIDE_PLAIN = """
+UPDATE bench.decisions_plain AS d
+   SET decision_status = s.status::phaseline.decision_status,
+       decided_by      = %(actor)s,
+       decided_at      = now(),
+       decision_note   = s.note,
+       sample_data     = CASE WHEN s.status = 'modified' THEN s.data ELSE d.sample_data END
+  FROM jsonb_to_recordset((SELECT decisions FROM bench.decide_payloads WHERE n = %(n)s))
+       AS s(sample_key text, status text, note text, data jsonb)
+ WHERE d.version_id = %(version)s AND d.sample_key = s.sample_key
+"""
+
+AUDIT_UPDATE_OFF = "ALTER TABLE phaseline.sample_decisions DISABLE TRIGGER _900_audit_update"
+AUDIT_UPDATE_ON = "ALTER TABLE phaseline.sample_decisions ENABLE TRIGGER _900_audit_update"
+
+
+def bench_decide(conn, w: World, sc: dict, row: Row, audit_row: Row) -> None:
+    """decide_samples of N pending samples in one call (80% approved, 10% rejected with a
+    note, 10% modified with new data) against the same UPDATE ... FROM jsonb_to_recordset
+    on the plain copy; and the call with its audit trigger off."""
+    n = sc["decide"]
+    conn.execute(
+        "INSERT INTO bench.decide_payloads (n, decisions) "
+        "SELECT %s, jsonb_agg(CASE WHEN i %% 10 = 0 THEN jsonb_build_object('sample_key', 'S' || lpad(i::text, 8, '0'), 'status', 'rejected', 'note', 'out of scope') "
+        "                         WHEN i %% 10 = 1 THEN jsonb_build_object('sample_key', 'S' || lpad(i::text, 8, '0'), 'status', 'modified', 'data', jsonb_build_object('account', 'B' || i)) "
+        "                         ELSE jsonb_build_object('sample_key', 'S' || lpad(i::text, 8, '0'), 'status', 'approved') END ORDER BY i) "
+        "FROM generate_series(1, %s::int) i", (n, n))
+    reports = w.pairs(sc["rounds"] * 2)
+
+    def api(audit: bool):
+        def go():
+            version = load_pending_selection(conn, w, reports.pop(), n, None)
+            conn.execute("ANALYZE phaseline.sample_decisions")
+            if not audit:
+                conn.execute(AUDIT_UPDATE_OFF)
+            try:
+                conn.execute("CHECKPOINT")
+                secs, res = timed(conn, "SELECT phaseline_api.decide_samples(%s, (SELECT decisions FROM bench.decide_payloads WHERE n = %s), %s)",
+                                  (version, n, w.owner))
+            finally:
+                if not audit:
+                    conn.execute(AUDIT_UPDATE_ON)
+            assert res[0][0] == n, f"decide_samples decided {res[0][0]}, expected {n}"
+            return secs
+        return go
+
+    def plain():
+        pv = str(uuid.uuid4())
+        in_tx(conn, [("INSERT INTO bench.decisions_plain (version_id, sample_key, sample_data, recommendation_source, recommended_by) "
+                      "SELECT %s, 'S' || lpad(i::text, 8, '0'), jsonb_build_object('account', 'A' || (i %% 9973), 'amount', i * 7 %% 100000), "
+                      "'tester', %s FROM generate_series(1, %s::int) i", (pv, w.tester, n))])
+        conn.execute("ANALYZE bench.decisions_plain")
+        conn.execute("CHECKPOINT")
+        secs, _ = timed(conn, DECIDE_PLAIN, {"actor": w.owner, "n": n, "version": pv})
+        got = one(conn, "SELECT count(*) FROM bench.decisions_plain WHERE version_id = %s AND decision_status <> 'pending'", (pv,))
+        assert got == n, f"the plain update decided {got}, expected {n}"
+        return secs
+
+    for rnd in range(sc["rounds"]):
+        t = run_rotated({"plain": plain, "api": api(True), "api_no_audit": api(False)}, rnd)
+        row.add(t["plain"], t["api"])
+        audit_row.add(t["api_no_audit"], t["api"])
+        log(f"8 decide {n:,} round {rnd + 1}/{sc['rounds']}: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
+
+
+# --- 9: audit_trail at a small and a large log ------------------------------------------
+
+def log_entries(conn) -> int:
+    return one(conn, "SELECT count(*) FROM phaseline.audit_events")
+
+
+def past_partitions(conn, months: int) -> None:
+    """The monthly partitions of the `months` months before this one, as
+    audit_create_partitions names them: a log that has been kept for a year."""
+    this_month = one(conn, "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')")
+    for k in range(months, 0, -1):
+        name, lo, hi = conn.execute(
+            "SELECT 'audit_events_' || to_char(m - interval '1 month' * %(k)s, 'YYYY_MM'), "
+            "       ((m - interval '1 month' * %(k)s) AT TIME ZONE 'UTC')::text, "
+            "       ((m - interval '1 month' * (%(k)s - 1)) AT TIME ZONE 'UTC')::text "
+            "  FROM (SELECT %(m)s::timestamp AS m) x", dict(m=this_month, k=k)).fetchone()
+        if one(conn, "SELECT to_regclass('phaseline.' || %s) IS NULL", (name,)):
+            conn.execute(sql.SQL("CREATE TABLE phaseline.{} PARTITION OF phaseline.audit_events FOR VALUES FROM ({}) TO ({})").format(
+                sql.Identifier(name), sql.Literal(lo), sql.Literal(hi)))
+
+
+def grow_log(conn, target: int, months: int) -> None:
+    """Synthetic history up to target entries, spread evenly over the `months` months
+    before this one: other rows' inserts and updates (a third are updates, with a
+    delta). Bulk-inserted, untimed."""
+    missing = target - log_entries(conn)
+    if missing <= 0:
+        return
+    this_month = one(conn, "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')")
+    for k in range(months, 0, -1):
+        per = missing // months + (1 if k <= missing % months else 0)
+        in_tx(conn, [(
+            "INSERT INTO phaseline.audit_events (at, logged_at, actor, txid, action, table_name, row_key, old_values) "
+            "SELECT x.t, x.t, %(a)s, 1, CASE WHEN g %% 3 = 0 THEN 'UPDATE' ELSE 'INSERT' END, 'report_attributes', gen_random_uuid()::text, "
+            "       CASE WHEN g %% 3 = 0 THEN '{\"version_status\": \"draft\"}'::jsonb END "
+            "  FROM generate_series(1, %(n)s::int) g, "
+            "       LATERAL (SELECT (%(m)s::timestamp - interval '1 month' * %(k)s + (g %% 2419200) * interval '1 second') AT TIME ZONE 'UTC' AS t) x",
+            dict(m=this_month, k=k, a=1, n=per))])
+    conn.execute("VACUUM ANALYZE phaseline.audit_events")
+
+
+def bench_audit_trail(conn, w: World, sc: dict, row: Row) -> None:
+    """audit_trail(row) of the same rows, M calls, with the log at 10,000 entries and
+    after it grew to the scale's size (default 10M), both times over the same thirteen
+    monthly partitions (a year of history and this month).
+    The probed rows: report attribute versions (one event per change) and sample
+    decisions (grouped events of a 1,000-sample recommend and decide)."""
+    report = w.pairs(1)[0]
+    ids = [str(r[0]) for r in conn.execute(
+        "SELECT bench.trail_probes(%s, %s, %s, %s, %s)", (w.cycle, report, w.tester, w.owner, 100)).fetchall()]
+    small = 10_000
+    assert log_entries(conn) <= small, f"the log has {log_entries(conn):,} entries before the probes: run 9 first"
+    # The same partitions at both sizes (a year of months, and this one): what
+    # grows is the number of entries. Each extra partition is one more probe.
+    past_partitions(conn, 12)
+    grow_log(conn, small, 12)
+    m, rounds = sc["trails"], sc["rounds"]
+    got = one(conn, "SELECT bench.trail_loop(%s::uuid[], 1)", (ids,))
+    assert got > 0, "audit_trail returned nothing for the probes"
+
+    def measure():
+        secs, res = timed(conn, "SELECT bench.trail_loop(%s::uuid[], %s)", (ids, m))
+        assert res[0][0] > m, "audit_trail returned too few entries"
+        return secs
+
+    measure()  # warm: the first pass reads the probes' rows and index pages in
+    at_small = [measure() for _ in range(rounds)]
+    entries_small = log_entries(conn)
+    log(f"9 audit_trail at {entries_small:,} entries: " + ", ".join(f"{t:.3f}s" for t in at_small))
+    log(f"9 growing the log to {sc['trail_log']:,} entries")
+    grow_log(conn, sc["trail_log"], 12)
+    measure()
+    at_large = [measure() for _ in range(rounds)]
+    entries_large = log_entries(conn)
+    log(f"9 audit_trail at {entries_large:,} entries: " + ", ".join(f"{t:.3f}s" for t in at_large))
+    row.n = f"{m:,} calls, {entries_small:,} vs {entries_large:,}"
+    for a, b in zip(at_small, at_large):
+        row.add(a, b)
+
+
+# --- 10: the size of the log ---------------------------------------------------------------
+
+LOG_SIZE = """SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) + pg_total_relation_size('phaseline.audit_log_0_1_0')
+                FROM pg_inherits i WHERE i.inhparent = 'phaseline.audit_events'::regclass"""
+DATA_SIZE = "SELECT pg_total_relation_size('phaseline.sample_decisions') + pg_total_relation_size('phaseline.sample_selection_versions')"
+
+
+def bench_log_size(conn, w: World, sc: dict, row: Row) -> None:
+    """Through the API: recommend N samples, submit, decide all N, approve, start the next
+    version (carrying the N). The growth of the log (all partitions, indexes and TOAST)
+    against the growth of the decisions and versions it covers (tables, indexes, TOAST)."""
+    n = sc["log_size"]
+    if not conn.execute("SELECT 1 FROM bench.payloads WHERE n = %s", (n,)).fetchone():
+        conn.execute(
+            "INSERT INTO bench.payloads (n, samples) "
+            "SELECT %s, jsonb_agg(jsonb_build_object('sample_key', 'S' || lpad(i::text, 8, '0'), "
+            "'data', jsonb_build_object('account', 'A' || (i %% 9973), 'amount', i * 7 %% 100000)) ORDER BY i) "
+            "FROM generate_series(1, %s::int) i", (n, n))
+    decisions = ("SELECT jsonb_agg(jsonb_build_object('sample_key', 'S' || lpad(i::text, 8, '0'), 'status', 'approved') ORDER BY i) "
+                 "FROM generate_series(1, %s::int) i")
+    report = w.pairs(1)[0]
+    conn.execute("CHECKPOINT")
+    log0, data0 = int(one(conn, LOG_SIZE)), int(one(conn, DATA_SIZE))
+    v1 = one(conn, "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (w.cycle, report, w.tester))
+    conn.execute("SELECT phaseline_api.recommend_samples(%s, (SELECT samples FROM bench.payloads WHERE n = %s), 'tester', %s)", (v1, n, w.tester))
+    conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (v1, w.tester))
+    conn.execute(f"SELECT phaseline_api.decide_samples(%s, ({decisions}), %s)", (v1, n, w.owner))
+    conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (v1, w.owner))
+    v2 = one(conn, "SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (w.cycle, report, w.tester))
+    assert one(conn, "SELECT count(*) FROM phaseline.sample_decisions WHERE version_id = %s", (v2,)) == n
+    conn.execute("CHECKPOINT")
+    log1, data1 = int(one(conn, LOG_SIZE)), int(one(conn, DATA_SIZE))
+    row.add(float(data1 - data0), float(log1 - log0))
+    log(f"10 log size: {(log1 - log0) / 1e6:,.1f} MB of log for {(data1 - data0) / 1e6:,.1f} MB of data")
+
+
 # --- 5: look-ups at many versions ----------------------------------------------------
 
 VERSIONS_PER_KEY = 5
@@ -719,6 +927,16 @@ def profile_bulk(conn, w: World, sc: dict) -> list[str]:
     total, stmts = auto_explained(conn, "SELECT phaseline_api.start_sample_selection(%s, %s, %s)",
                                   (w.cycle, report, w.tester), min_ms=max(1.0, n / 20_000))
     out += [""] + render_profile(f"start_sample_selection carrying {n:,} decisions", total, stmts)
+
+    n = sc["decide"]
+    if not conn.execute("SELECT 1 FROM bench.decide_payloads WHERE n = %s", (n,)).fetchone():
+        return out
+    version = load_pending_selection(conn, w, w.pairs(1)[0], n, None)
+    conn.execute("ANALYZE phaseline.sample_decisions")
+    conn.execute("CHECKPOINT")
+    total, stmts = auto_explained(conn, "SELECT phaseline_api.decide_samples(%s, (SELECT decisions FROM bench.decide_payloads WHERE n = %s), %s)",
+                                  (version, n, w.owner), min_ms=max(1.0, n / 20_000))
+    out += [""] + render_profile(f"decide_samples of {n:,} samples", total, stmts)
     return out
 
 
@@ -790,6 +1008,11 @@ def make_rows(sc: dict, scale: str) -> dict[str, Row]:
         "6": Row("6", "phase_overview(cycle, report)", "", "legacy seven-table join"),
         "7a": Row("7a", "audit on vs off: recommend_samples", f"{sc['recommend']:,}", "same call, audit trigger off"),
         "7b": Row("7b", "audit on vs off: carry-forward", f"{c1:,}", "same call, audit trigger off"),
+        "7c": Row("7c", "audit on vs off: decide_samples", f"{sc['decide']:,}", "same call, audit trigger off"),
+        "8": Row("8", "decide_samples, one call", nfmt(sc["decide"], QUOTED["decide"]), "UPDATE ... FROM jsonb_to_recordset, plain"),
+        "9": Row("9", "audit_trail(row_id), large log vs 10k", "", "same calls at a 10k-entry log"),
+        "10": Row("10", "audit log growth vs data, recommend + decide + carry", nfmt(sc["log_size"], QUOTED["log_size"]),
+                  "growth of decisions + versions", unit="MB"),
     }
 
 
@@ -803,10 +1026,11 @@ def continuum_missing() -> str | None:
     return None
 
 
-GROUPS = {  # --only: which comparisons to run (7 is measured inside 3 and 4)
+GROUPS = {  # --only: which comparisons to run (7 is measured inside 3, 4 and 8)
     "1": ["1", "1b", "2a"], "2": ["2b"], "3": ["3a", "3b", "7b"], "4": ["4", "7a"], "5": ["5a", "5b", "5c"], "6": ["6"],
+    "8": ["8", "7c"], "9": ["9"], "10": ["10"],
 }
-ORDER = ["1", "1b", "2a", "2b", "3a", "3b", "4", "5a", "5b", "5c", "6", "7a", "7b"]
+ORDER = ["1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6", "7a", "7b", "7c", "9", "10"]
 
 
 def setup_periods(conn) -> str | None:
@@ -832,15 +1056,26 @@ def setup_periods(conn) -> str | None:
     return None
 
 
+def default_dbname() -> str:
+    """$PHASELINE_BENCH_DB; else named after $PHASELINE_TEST_DB, which keeps engineers sharing
+    a server apart in the tests already, so their benchmark runs never drop each other's database."""
+    if os.environ.get("PHASELINE_BENCH_DB"):
+        return os.environ["PHASELINE_BENCH_DB"]
+    if os.environ.get("PHASELINE_TEST_DB"):
+        return os.environ["PHASELINE_TEST_DB"] + "_bench"
+    return "phaseline_bench"
+
+
 def main(argv=None) -> int:
     global QUIET
     ap = argparse.ArgumentParser(description="phaseline benchmarks (bench/README.md)")
     ap.add_argument("--scale", choices=list(SCALES), default="default")
     ap.add_argument("--db", default=os.environ.get("DATABASE_URL", ""),
                     help="server to use (a libpq URL or key=value string); default: libpq variables, 127.0.0.1:5432 as postgres")
-    ap.add_argument("--dbname", default=os.environ.get("PHASELINE_BENCH_DB", "phaseline_bench"),
-                    help="scratch database, dropped and created (default $PHASELINE_BENCH_DB or phaseline_bench)")
-    ap.add_argument("--only", default="", help="comma-separated comparisons to run: 1,2,3,4,5,6 (default: all)")
+    ap.add_argument("--dbname", default=default_dbname(),
+                    help="scratch database, dropped and created (default $PHASELINE_BENCH_DB, else "
+                         "$PHASELINE_TEST_DB_bench, else phaseline_bench)")
+    ap.add_argument("--only", default="", help="comma-separated comparisons to run: 1,2,3,4,5,6,8,9,10 (default: all)")
     ap.add_argument("--profile", action="store_true",
                     help="also show where the time of the bulk paths goes (EXPLAIN ANALYZE of their statements)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
@@ -872,6 +1107,9 @@ def main(argv=None) -> int:
             conn.execute((BENCH_DIR / "legacy.sql").read_bytes())
             conn.execute((BENCH_DIR / "baselines.sql").read_bytes())
             w = World(conn)
+            if "9" in only:  # first: it needs a log of 10,000 entries at most, then grows it
+                log("9: audit_trail at a small and a large log")
+                bench_audit_trail(conn, w, sc, rows["9"])
             if "1" in only:
                 why = setup_periods(conn)
                 if why:
@@ -894,6 +1132,12 @@ def main(argv=None) -> int:
                 bench_carry(conn, w, sc, c1, sc["rounds"], rows["3a"], rows["7b"])
                 log(f"3: carry-forward {c2:,}")
                 bench_carry(conn, w, sc, c2, sc["big_rounds"], rows["3b"], None)
+            if "8" in only:
+                log("8/7c: decide")
+                bench_decide(conn, w, sc, rows["8"], rows["7c"])
+            if "10" in only:
+                log("10: log size")
+                bench_log_size(conn, w, sc, rows["10"])
             if "5" in only:
                 log("5: look-ups")
                 plans = bench_lookups(conn, w, sc, {"5a": rows["5a"], "5b": rows["5b"], "5c": rows["5c"]})
@@ -914,6 +1158,7 @@ def main(argv=None) -> int:
     print("\n".join(info))
     print("ratio = phaseline time / baseline time, per round; the table gives its median, min and max,")
     print("and the median time of each side (ms). 7: baseline = the same call with the audit trigger off.")
+    print("9: baseline = the same audit_trail calls before the log grew. 10: sizes, not times (MB).")
     print()
     print(render_table([rows[k] for k in chosen]))
     if plans:

@@ -15,7 +15,7 @@ from pathlib import Path
 from phaseline.pytest_plugin import TEST_DB, conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPARISONS = ["1", "1b", "2a", "2b", "3a", "3b", "4", "5a", "5b", "5c", "6", "7a", "7b"]
+COMPARISONS = ["1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6", "7a", "7b", "7c", "9", "10"]
 
 
 def test_bench_runs_at_small_scale_and_prints_the_table():

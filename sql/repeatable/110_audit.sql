@@ -1,59 +1,262 @@
 -- Invariant 10: every insert and update on phaseline's tables lands in the
--- audit log with its actor. Statement-level triggers with transition tables:
--- a bulk write of a million rows pays one INSERT ... SELECT, not a million
--- trigger calls. Also attaches the no-delete guard to every audited table.
+-- audit log with its actor, and every row's full history can be rebuilt.
+-- The log (once/090_audit_events.sql) records changes, not copies:
+--   * an INSERT event says who, when and which rows; the row itself is in
+--     its table, which never deletes (invariant 8);
+--   * an UPDATE event adds the old values of the columns that changed.
+-- A row's state after its k-th change is the current row overlaid with the
+-- old values each later update recorded (the earliest later one wins per
+-- column); _audit_history() folds that backwards. Also attaches the
+-- no-delete guard to every audited table.
+--
+-- Single-row tables (reference data, artifacts, the versioned entities)
+-- are audited by a row-level trigger: one prepared INSERT per row, no
+-- transition table to plan per statement. sample_decisions, written in
+-- bulk, is audited per statement: one event per version a statement
+-- touched, its rows as a uuid array and (updates) their deltas as one JSON
+-- array, instead of one log row per decision.
 
--- One statement each: queries over transition tables are planned afresh on
--- every call, so the fewer the better for single-row writes. The actor is
--- an uncorrelated subquery, evaluated once and only if there is a row: a
--- statement that changed nothing needs no actor. db_user is the database
--- role the session acts as (_session_role: the SET ROLE role of a pooler
--- or PostgREST, else the login), not the column's default session_user,
--- which names only the pooler.
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_insert() RETURNS trigger
+{#- The audited tables: name, primary key column, its type. Grouped tables
+    list every column, for the static delta (checked against the catalog below). -#}
+{% set single = [('users', 'user_id', 'integer'), ('test_cycles', 'cycle_id', 'uuid'), ('reports', 'report_id', 'uuid'),
+                 ('cycle_reports', 'id', 'uuid'), ('approved_artifacts', 'id', 'uuid'), ('workflow_phases', 'phase_name', 'text'),
+                 ('user_db_roles', 'id', 'uuid')] %}
+{% set mutable_columns = ['sample_data', 'decision_status', 'decided_by', 'decided_at', 'decision_note'] %}
+{% set decision_columns = ['id', 'version_id', 'sample_key', 'sample_data', 'recommendation_source', 'recommended_by',
+                           'recommended_at', 'decision_status', 'decided_by', 'decided_at', 'decision_note',
+                           'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] %}
+{% set fixed_columns = decision_columns | reject('in', mutable_columns) | list %}
+
+-- Statement-level triggers of release 0.1.0 that the row-level one replaces.
+{% for table, pk, type in single %}
+DROP TRIGGER IF EXISTS _900_audit_insert ON {{ schema }}.{{ table | ident }};
+DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ table | ident }};
+{% endfor %}
+{% for e in versioned %}
+DROP TRIGGER IF EXISTS _900_audit_insert ON {{ schema }}.{{ e.table }};
+DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ e.table }};
+{% endfor %}
+
+-- db_user is the database role the session acts as (_session_role: the SET
+-- ROLE role of a pooler or PostgREST, else the login), not the column's
+-- default session_user, which names only the pooler.
+-- One row, one event. TG_ARGV[0]: the primary key column. The delta is the
+-- old value of every column whose value changed (an update that changed
+-- nothing is still an event, with an empty delta).
+CREATE OR REPLACE FUNCTION {{ schema }}._audit_row() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_new jsonb := to_jsonb(NEW);
+    v_old jsonb;
 BEGIN
-    -- TG_ARGV[0]: the primary key column, whose value becomes row_id
-    INSERT INTO {{ schema }}.audit_log (actor, db_user, action, table_name, row_id, new_row)
-    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'INSERT', TG_TABLE_NAME, j ->> TG_ARGV[0], j
-      FROM new_rows n CROSS JOIN LATERAL to_jsonb(n) AS j;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key)
+        VALUES ({{ schema }}._actor(), {{ schema }}._session_role(), 'INSERT', TG_TABLE_NAME, v_new ->> TG_ARGV[0]);
+    ELSE
+        v_old := to_jsonb(OLD);
+        INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, old_values)
+        VALUES ({{ schema }}._actor(), {{ schema }}._session_role(), 'UPDATE', TG_TABLE_NAME, v_old ->> TG_ARGV[0],
+                coalesce((SELECT jsonb_object_agg(o.key, o.value) FROM jsonb_each(v_old) AS o
+                           WHERE (v_new -> o.key) IS DISTINCT FROM o.value), '{}'));
+    END IF;
     RETURN NULL;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_update() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+-- sample_decisions: one event per statement and version. The actor is an
+-- uncorrelated subquery, evaluated once and only if there is a row. JIT is
+-- off: a query over a transition table is planned without statistics, and
+-- compiling it cost more than running it.
+CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
-    -- Old and new rows pair up on the primary key, which the guards keep
-    -- fixed; a FULL JOIN still records both halves should one ever differ.
-    INSERT INTO {{ schema }}.audit_log (actor, db_user, action, table_name, row_id, old_row, new_row)
-    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'UPDATE', TG_TABLE_NAME, coalesce(n.j, o.j) ->> TG_ARGV[0], o.j, n.j
-      FROM (SELECT to_jsonb(r) AS j FROM old_rows r) AS o
-      FULL JOIN (SELECT to_jsonb(r) AS j FROM new_rows r) AS n ON (o.j ->> TG_ARGV[0]) = (n.j ->> TG_ARGV[0]);
+    INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids)
+    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'INSERT', 'sample_decisions', n.version_id::text, array_agg(n.id)
+      FROM new_rows n
+     GROUP BY n.version_id;
     RETURN NULL;
 END
 $fn$;
 
-{% macro audit(table, pk) %}
-CREATE OR REPLACE TRIGGER _900_audit_insert AFTER INSERT ON {{ schema }}.{{ table | ident }}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_insert({{ pk | literal }});
-CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ schema }}.{{ table | ident }}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_update({{ pk | literal }});
+-- Old and new rows pair on the id, which the rules keep fixed (and so does
+-- the version, the group). Both aggregates read the rows in the same order,
+-- so row_ids[i] and old_values[i - 1] are the same row. The delta is built
+-- statically: every column's old value, minus the columns that did not
+-- change; when only the columns a decision or an edit changes did change
+-- (the rules refuse anything else outside a backfill), only those five are
+-- built, at a third of the cost per row.
+CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
+BEGIN
+    INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids, old_values)
+    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'UPDATE', 'sample_decisions', n.version_id::text, array_agg(n.id),
+           jsonb_agg(CASE WHEN ({% for c in fixed_columns %}o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               IS NOT DISTINCT FROM ({% for c in fixed_columns %}n.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                          THEN jsonb_build_object({% for c in mutable_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               - ARRAY[{% for c in mutable_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}]
+                          ELSE jsonb_build_object({% for c in decision_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+                               - ARRAY[{% for c in decision_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] END)
+      FROM old_rows o JOIN new_rows n ON n.id = o.id
+     GROUP BY n.version_id;
+    RETURN NULL;
+END
+$fn$;
+
+-- The static delta above must know every column: a new column added by a
+-- later run-once file without listing it here would go unaudited. Refuse
+-- the deploy instead.
+DO $check$
+DECLARE
+    v_cols text[];
+BEGIN
+    SELECT array_agg(attname::text ORDER BY attnum) INTO v_cols
+      FROM pg_catalog.pg_attribute
+     WHERE attrelid = {{ (schema_name ~ '.sample_decisions') | literal }}::regclass AND attnum > 0 AND NOT attisdropped;
+    IF v_cols IS DISTINCT FROM ARRAY[{% for c in decision_columns %}{{ c | literal }}{{ ", " if not loop.last }}{% endfor %}]::text[] THEN
+        RAISE EXCEPTION 'repeatable/110_audit.sql lists the columns of sample_decisions as %, the table has %',
+            ARRAY[{% for c in decision_columns %}{{ c | literal }}{{ ", " if not loop.last }}{% endfor %}], v_cols;
+    END IF;
+END
+$check$;
+
+{% macro audit_row(table, pk) %}
+CREATE OR REPLACE TRIGGER _900_audit AFTER INSERT OR UPDATE ON {{ schema }}.{{ table | ident }}
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._audit_row({{ pk | literal }});
 {%- endmacro %}
 
 -- Tables outside the versioning engine: audited, and never deleted from
 -- (users are deactivated; the engine's tables get _100_no_delete from it).
-{% for table, pk in [('users', 'user_id'), ('test_cycles', 'cycle_id'), ('reports', 'report_id'), ('cycle_reports', 'id'),
-                     ('approved_artifacts', 'id'), ('workflow_phases', 'phase_name'), ('sample_decisions', 'id'),
-                     ('user_db_roles', 'id')] %}
-{{- audit(table, pk) }}
+{% for table, pk, type in single %}
+{{- audit_row(table, pk) }}
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.{{ table | ident }}
     FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
 {% endfor %}
+CREATE OR REPLACE TRIGGER _900_audit_insert AFTER INSERT ON {{ schema }}.sample_decisions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_decisions_insert();
+CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ schema }}.sample_decisions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_decisions_update();
+CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.sample_decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
 -- Every versioned entity of phaseline.toml.
 {% for e in versioned %}
-{{- audit(e.table_name, 'id') }}
+{{- audit_row(e.table_name, 'id') }}
 {% endfor %}
--- The log itself: append-only, even for its owner (grants do not bind owners).
-CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_log
+
+-- 0.1.0's trigger functions, now that no trigger uses them.
+DROP FUNCTION IF EXISTS {{ schema }}._audit_insert();
+DROP FUNCTION IF EXISTS {{ schema }}._audit_update();
+
+-- ---------------------------------------------------------------------------
+-- Partitions: one per month, created ahead by a maintenance function that
+-- deploy runs (below) and a scheduler calls, e.g. monthly from pg_cron:
+--     SELECT phaseline.audit_create_partitions();
+-- Each partition gets the append-only guard: a statement trigger on the
+-- parent does not fire for a statement that names a partition.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION {{ schema }}._audit_guard_partition(p_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    EXECUTE format('CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %I._refuse_audit_change()', p_table, {{ schema_name | literal }});
+END
+$fn$;
+
+-- Monthly partitions (UTC) from this month through p_months_ahead months
+-- ahead; returns the ones it created. A month whose rows already landed in
+-- the default partition (the scheduler lapsed) is skipped with a warning:
+-- those rows stay readable where they are.
+CREATE OR REPLACE FUNCTION {{ schema }}.audit_create_partitions(p_months_ahead integer DEFAULT 3) RETURNS SETOF text
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_month timestamp := date_trunc('month', now() AT TIME ZONE 'UTC');
+    v_from  timestamptz;
+    v_to    timestamptz;
+    v_name  text;
+BEGIN
+    FOR i IN 0..greatest(p_months_ahead, 0) LOOP
+        v_from := (v_month + make_interval(months => i)) AT TIME ZONE 'UTC';
+        v_to   := (v_month + make_interval(months => i + 1)) AT TIME ZONE 'UTC';
+        v_name := 'audit_events_' || to_char(v_month + make_interval(months => i), 'YYYY_MM');
+        CONTINUE WHEN to_regclass(format('%I.%I', {{ schema_name | literal }}, v_name)) IS NOT NULL;
+        IF EXISTS (SELECT FROM {{ schema }}.audit_events_default WHERE logged_at >= v_from AND logged_at < v_to) THEN
+            RAISE WARNING 'audit partition % not created: the default partition holds entries of that month', v_name
+                USING HINT = 'Run audit_create_partitions() ahead of time (it creates the next months).';
+            CONTINUE;
+        END IF;
+        EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.audit_events FOR VALUES FROM (%L) TO (%L)',
+                       {{ schema_name | literal }}, v_name, {{ schema_name | literal }}, v_from, v_to);
+        PERFORM {{ schema }}._audit_guard_partition(format('%I.%I', {{ schema_name | literal }}, v_name)::regclass);
+        RETURN NEXT v_name;
+    END LOOP;
+END
+$fn$;
+
+-- The log itself: append-only, even for its owner (grants do not bind
+-- owners), on the parent, on every partition, and on 0.1.0's table.
+CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_log_0_1_0
     FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_audit_change();
+CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_events
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_audit_change();
+SELECT {{ schema }}._audit_guard_partition(i.inhrelid::regclass)
+  FROM pg_catalog.pg_inherits i WHERE i.inhparent = {{ (schema_name ~ '.audit_events') | literal }}::regclass;
+SELECT count(*) FROM {{ schema }}.audit_create_partitions();
+
+-- ---------------------------------------------------------------------------
+-- Reading the log: whole rows rebuilt from the current row and the deltas.
+-- ---------------------------------------------------------------------------
+
+-- jsonb_concat over rows, in the aggregate's order: later objects' keys win.
+CREATE OR REPLACE AGGREGATE {{ schema }}._jsonb_concat_agg(jsonb) (
+    SFUNC = pg_catalog.jsonb_concat, STYPE = jsonb, INITCOND = '{}'
+);
+
+-- The row as it is now, as JSON; null when there is none.
+CREATE OR REPLACE FUNCTION {{ schema }}._audit_current_row(p_table text, p_row_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    CASE p_table
+{%- for table, pk, type in single %}
+    WHEN {{ table | literal }} THEN
+        RETURN (SELECT to_jsonb(t) FROM {{ schema }}.{{ table | ident }} t WHERE t.{{ pk | ident }} = p_row_id::{{ type }});
+{%- endfor %}
+{%- for e in versioned %}
+    WHEN {{ e.table_name | literal }} THEN
+        RETURN (SELECT to_jsonb(t) FROM {{ schema }}.{{ e.table }} t WHERE t.id = p_row_id::uuid);
+{%- endfor %}
+    WHEN 'sample_decisions' THEN
+        RETURN (SELECT to_jsonb(t) FROM {{ schema }}.sample_decisions t WHERE t.id = p_row_id::uuid);
+    ELSE
+        RETURN NULL;
+    END CASE;
+END
+$fn$;
+
+-- Every audit entry of every row, one per row and change, with whole old and
+-- new rows: the columns of 0.1.0's audit_log table, for reading and for
+-- queries written against it. Rebuilding every row is work: for one row,
+-- use phaseline_api.audit_trail(row_id), which probes the index.
+CREATE OR REPLACE VIEW {{ schema }}.audit_log AS
+WITH entries AS (
+    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, e.row_key AS row_id, e.old_values AS delta
+      FROM {{ schema }}.audit_events e
+     WHERE e.row_ids IS NULL
+    UNION ALL
+    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text COLLATE "C", e.old_values -> (r.n::integer - 1)
+      FROM {{ schema }}.audit_events e
+     CROSS JOIN LATERAL unnest(e.row_ids) WITH ORDINALITY AS r(id, n)
+     WHERE e.row_ids IS NOT NULL
+), rebuilt AS (
+    SELECT x.*, {{ schema }}._audit_current_row(x.table_name, x.row_id)
+                || coalesce({{ schema }}._jsonb_concat_agg(x.delta) OVER (
+                       PARTITION BY x.table_name, x.row_id ORDER BY x.id DESC
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{}') AS after
+      FROM entries x
+)
+SELECT l.id, l.at, l.actor, l.db_user, l.txid, l.action, l.table_name, l.row_id, l.old_row, l.new_row
+  FROM {{ schema }}.audit_log_0_1_0 l
+UNION ALL
+SELECT r.id, r.at, r.actor, r.db_user, r.txid, r.action, r.table_name, r.row_id,
+       CASE WHEN r.action = 'UPDATE' THEN r.after || r.delta END, r.after
+  FROM rebuilt r;
+COMMENT ON VIEW {{ schema }}.audit_log IS
+    'Every audit entry, one per row and change, with whole old and new rows rebuilt from the tables and audit_events (and 0.1.0''s entries as recorded).';

@@ -79,22 +79,41 @@ END
 $fn$;
 
 -- Each check raises on the first rule broken, naming every row that breaks it.
+-- JIT is off in these triggers: their queries over transition tables are
+-- planned on every call without statistics, the estimates of their joins
+-- are off by orders of magnitude, and compiling them cost more than they ran.
 CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_insert() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor   integer;
+    v_stack   text;
+    v_engine  boolean;
     v_bad     text;
     v_count   bigint;
 BEGIN
     IF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
-    -- Every row belongs to an existing version, in any mode.
-    SELECT count(*), string_agg(DISTINCT n.version_id::text, ', ')
-      INTO v_count, v_bad
-      FROM new_rows n
-     WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_selection_versions v WHERE v.id = n.version_id);
-    PERFORM {{ schema }}._raise_dangling('sample selection versions', v_count, format('version_id: %s', v_bad));
+    -- The engine's own carry (_carry_forward's INSERT ... SELECT) copies the
+    -- approved and modified decisions of the parent into a draft its caller
+    -- has locked or just created: the checks marked "not for the engine"
+    -- below are redundant for it, and on a million rows they are a quarter
+    -- of the call. It is recognised by the call stack: the first function
+    -- named after this trigger's own line is the one whose statement fired
+    -- it (the statement's text sits in between). A stack cannot be set like
+    -- a setting: any other INSERT, a direct one by the owner included, is
+    -- checked in full (samples_carry_forward.sql, samples_recommend.sql).
+    GET DIAGNOSTICS v_stack = PG_CONTEXT;
+    v_engine := coalesce(starts_with(substring(v_stack FROM E'\nPL/pgSQL function [^\n]*'),
+                                     E'\n' || {{ ('PL/pgSQL function ' ~ schema ~ '._carry_forward(uuid,uuid,integer) line ') | literal }}), false);
+    -- Every row belongs to an existing version, in any mode (not for the engine).
+    IF NOT v_engine THEN
+        SELECT count(*), string_agg(DISTINCT n.version_id::text, ', ')
+          INTO v_count, v_bad
+          FROM new_rows n
+         WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_selection_versions v WHERE v.id = n.version_id);
+        PERFORM {{ schema }}._raise_dangling('sample selection versions', v_count, format('version_id: %s', v_bad));
+    END IF;
     IF {{ schema }}._backfilling() THEN
         -- History goes in as it was, but never pointing at nothing.
         SELECT count(*), string_agg(format('%L: user %s', n.sample_key, coalesce(ru.user_id::text, n.recommended_by::text)), ', ')
@@ -122,23 +141,25 @@ BEGIN
         PERFORM {{ schema }}._raise_dangling('users', (SELECT count(*) FROM new_rows), format('acting user %s', v_actor));
     END IF;
 
-    -- Only a draft takes new samples (invariant 7). Lock first, read after,
-    -- in two statements: a filter on the status in the locking query would
-    -- be pushed below the lock, skip a row whose old version passes it, and
-    -- never wait for the submit that is changing it.
-    PERFORM FROM {{ schema }}.sample_selection_versions s
-      WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
-      ORDER BY s.id FOR SHARE;
-    SELECT string_agg(format('version %s (id=%s) is %s', v.version_number, v.id, v.version_status), '; ')
-      INTO v_bad
-      FROM {{ schema }}.sample_selection_versions v
-     WHERE v.id IN (SELECT DISTINCT version_id FROM new_rows) AND v.version_status <> 'draft';
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',
-            MESSAGE = 'samples can be added only to a draft sample selection',
-            DETAIL = v_bad,
-            HINT = 'Start a new version with phaseline_api.start_sample_selection, or withdraw the pending one.';
+    -- Only a draft takes new samples (invariant 7; not for the engine).
+    IF NOT v_engine THEN
+        -- Lock first, read after, in two statements: a filter on the status in the locking query would
+        -- be pushed below the lock, skip a row whose old version passes it, and
+        -- never wait for the submit that is changing it.
+        PERFORM FROM {{ schema }}.sample_selection_versions s
+          WHERE s.id IN (SELECT DISTINCT version_id FROM new_rows)
+          ORDER BY s.id FOR SHARE;
+        SELECT string_agg(format('version %s (id=%s) is %s', v.version_number, v.id, v.version_status), '; ')
+          INTO v_bad
+          FROM {{ schema }}.sample_selection_versions v
+         WHERE v.id IN (SELECT DISTINCT version_id FROM new_rows) AND v.version_status <> 'draft';
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',
+                MESSAGE = 'samples can be added only to a draft sample selection',
+                DETAIL = v_bad,
+                HINT = 'Start a new version with phaseline_api.start_sample_selection, or withdraw the pending one.';
+        END IF;
     END IF;
     -- Invariant 11: adding samples is writing the version's content.
     PERFORM {{ schema }}._require_assigned(v_actor, v.cycle_id, v.report_id, 'add samples to a sample selection')
@@ -162,6 +183,10 @@ BEGIN
 
     -- Carried rows copy their source: same sample, same decision, an older
     -- version of the same cycle and report, and the source's origin.
+    -- (Not for the engine, which reads exactly these from the parent.)
+    IF v_engine THEN
+        RETURN NULL;
+    END IF;
     SELECT count(*), string_agg(quote_literal(n.sample_key), ', ' ORDER BY n.sample_key)
       INTO v_count, v_bad
       FROM new_rows n
@@ -190,9 +215,10 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_update() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor   integer;
+    v_paired  bigint;
     v_bad     text;
     v_count   bigint;
     v_version record;
@@ -214,16 +240,19 @@ BEGIN
         PERFORM {{ schema }}._raise_dangling('users', (SELECT count(*) FROM new_rows), format('acting user %s', v_actor));
     END IF;
 
-    -- Who a sample is and where it came from never changes.
-    SELECT count(*), string_agg(quote_literal(o.sample_key), ', ' ORDER BY o.sample_key)
-      INTO v_count, v_bad
-      FROM old_rows o JOIN new_rows n USING (id)
-     WHERE (o.version_id, o.sample_key, o.recommendation_source, o.recommended_by, o.recommended_at,
-            o.carried_from_version_id, o.carried_from_decision_id, o.origin_decision_id)
-           IS DISTINCT FROM
-           (n.version_id, n.sample_key, n.recommendation_source, n.recommended_by, n.recommended_at,
-            n.carried_from_version_id, n.carried_from_decision_id, n.origin_decision_id);
-    IF v_count > 0 OR (SELECT count(*) FROM new_rows) <> (SELECT count(*) FROM old_rows o JOIN new_rows n USING (id)) THEN
+    -- Who a sample is and where it came from never changes (and every new
+    -- row pairs with its old one: the id did not change either).
+    SELECT count(*) FILTER (WHERE x.moved), string_agg(quote_literal(x.sample_key), ', ' ORDER BY x.sample_key) FILTER (WHERE x.moved),
+           count(*)
+      INTO v_count, v_bad, v_paired
+      FROM (SELECT o.sample_key,
+                   (o.version_id, o.sample_key, o.recommendation_source, o.recommended_by, o.recommended_at,
+                    o.carried_from_version_id, o.carried_from_decision_id, o.origin_decision_id)
+                   IS DISTINCT FROM
+                   (n.version_id, n.sample_key, n.recommendation_source, n.recommended_by, n.recommended_at,
+                    n.carried_from_version_id, n.carried_from_decision_id, n.origin_decision_id) AS moved
+              FROM old_rows o JOIN new_rows n USING (id)) AS x;
+    IF v_count > 0 OR (SELECT count(*) FROM new_rows) <> v_paired THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'immutable_column',
             MESSAGE = format('the identity, recommendation and lineage of %s sample decision(s) cannot change', v_count),

@@ -177,13 +177,96 @@ BEGIN
 END
 $fn$;
 
+-- Every change of one row, oldest first, with the whole row before and
+-- after. Entries 0.1.0 recorded are returned as recorded; later ones are
+-- rebuilt from the current row and the deltas of the updates after them
+-- (repeatable/110_audit.sql).
+--
+-- Index probes only, and few: the log is read one monthly partition at a
+-- time, newest first, by the row's id and (for a sample decision) its
+-- version, and the walk stops at the month of the row's INSERT event, since
+-- nothing older can concern it (partitions are by logged_at, the time an
+-- event was written, which orders a row's events as they happened). A row inserted this month costs one probe
+-- however long the log is; an older one, one per month of its life. Only a
+-- row whose insert the log does not hold (inserted by 0.1.0, or with
+-- auditing off) is looked for in every partition.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.audit_trail(p_row_id uuid)
 RETURNS TABLE (at timestamptz, actor integer, action text, table_name text, row_id text, old_row jsonb, new_row jsonb, audit_id bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT l.at, l.actor, l.action, l.table_name, l.row_id, l.old_row, l.new_row, l.id
-      FROM {{ schema }}.audit_log l
-     WHERE l.row_id = p_row_id::text
-     ORDER BY l.id;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_row     text := p_row_id::text;
+    v_group   text;
+    v_to      timestamptz := 'infinity'::timestamptz;
+    v_from    timestamptz := date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    v_oldest  timestamptz;
+    v_ids     bigint[] := '{}'::bigint[];
+    v_ats     timestamptz[] := '{}'::timestamptz[];
+    v_actors  integer[] := '{}'::integer[];
+    v_actions text[] := '{}'::text[];
+    v_tables  text[] := '{}'::text[];
+    v_deltas  jsonb[] := '{}'::jsonb[];
+    m_ids     bigint[];
+    m_ats     timestamptz[];
+    m_actors  integer[];
+    m_actions text[];
+    m_tables  text[];
+    m_deltas  jsonb[];
+    v_born    boolean := false;
+BEGIN
+    SELECT d.version_id::text INTO v_group FROM {{ schema }}.sample_decisions d WHERE d.id = p_row_id;
+    LOOP
+        -- One month (the first pass: this month and any later), pruned to its
+        -- partition; one index probe for both keys: the row's own events, and
+        -- the grouped events of its version that list it.
+        SELECT array_agg(e.id ORDER BY e.id), array_agg(e.at ORDER BY e.id), array_agg(e.actor ORDER BY e.id),
+               array_agg(e.action ORDER BY e.id), array_agg(e.table_name ORDER BY e.id),
+               array_agg(CASE WHEN e.row_ids IS NULL THEN e.old_values
+                              ELSE e.old_values -> (array_position(e.row_ids, p_row_id) - 1) END ORDER BY e.id),
+               coalesce(bool_or(e.action = 'INSERT'), false)
+          INTO m_ids, m_ats, m_actors, m_actions, m_tables, m_deltas, v_born
+          FROM {{ schema }}.audit_events e
+         WHERE e.row_key = ANY (ARRAY[v_row, v_group]) AND e.logged_at >= v_from AND e.logged_at < v_to
+           AND CASE WHEN e.row_ids IS NULL THEN e.row_key = v_row
+                    ELSE e.table_name = 'sample_decisions' AND p_row_id = ANY (e.row_ids) END;
+        IF m_ids IS NOT NULL THEN
+            v_ids := m_ids || v_ids; v_ats := m_ats || v_ats; v_actors := m_actors || v_actors;
+            v_actions := m_actions || v_actions; v_tables := m_tables || v_tables; v_deltas := m_deltas || v_deltas;
+        END IF;
+        EXIT WHEN v_born;
+        IF v_oldest IS NULL THEN
+            -- The lower bound of the oldest monthly partition (the default one has none).
+            SELECT coalesce(min((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\)'))[1]::timestamptz), v_from)
+              INTO v_oldest
+              FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = {{ (schema_name ~ '.audit_events') | literal }}::regclass;
+        END IF;
+        v_to := v_from;
+        IF v_from <= v_oldest THEN
+            v_from := '-infinity'::timestamptz;  -- last: whatever is older than every partition (the default one)
+        ELSE
+            v_from := ((v_from AT TIME ZONE 'UTC') - interval '1 month') AT TIME ZONE 'UTC';
+        END IF;
+        EXIT WHEN v_to = '-infinity'::timestamptz;
+    END LOOP;
+
+    RETURN QUERY
+    WITH events AS (
+        SELECT * FROM unnest(v_ids, v_ats, v_actors, v_actions, v_tables, v_deltas) AS e(id, at, actor, action, table_name, delta)
+    ), rebuilt AS (
+        SELECT ev.*, {{ schema }}._audit_current_row(ev.table_name, v_row)
+                     || coalesce({{ schema }}._jsonb_concat_agg(ev.delta) OVER (
+                            ORDER BY ev.id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{}') AS after
+          FROM events ev
+    )
+    SELECT l.at, l.actor, l.action, l.table_name, l.row_id::text, l.old_row, l.new_row, l.id
+      FROM {{ schema }}.audit_log_0_1_0 l
+     WHERE l.row_id = v_row
+    UNION ALL
+    SELECT r.at, r.actor, r.action, r.table_name, v_row,
+           CASE WHEN r.action = 'UPDATE' THEN r.after || r.delta END, r.after, r.id
+      FROM rebuilt r
+     ORDER BY 8;
+END
 $fn$;
 
 {% include 'include/api_grants.sql' %}

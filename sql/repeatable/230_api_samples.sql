@@ -128,6 +128,33 @@ LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_count integer;
 BEGIN
+    -- Into an empty version (start_sample_selection's, always) there is
+    -- nothing to skip, and no anti-join is planned at all. That is not only
+    -- cheaper: right after a bulk recommend or decide the statistics do not
+    -- know p_from's rows yet, and the planner, expecting one row, probed
+    -- p_to's index by version only and filtered on the key, rescanning for
+    -- every carried row the entries this very statement had added
+    -- (quadratic: a 200k carry ran for minutes).
+    -- (min() of the key: always one descent of the (version_id, sample_key)
+    -- index. An EXISTS was planned as a Seq Scan that stops at the first
+    -- match, expecting many rows per version, and read the whole table
+    -- when there was none.)
+    IF (SELECT min(t.sample_key) FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to) IS NULL THEN
+        INSERT INTO {{ schema }}.sample_decisions
+               (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
+                decision_status, decided_by, decided_at, decision_note,
+                carried_from_version_id, carried_from_decision_id, origin_decision_id)
+        SELECT p_to, d.sample_key, d.sample_data, 'carried_forward', p_actor, now(),
+               d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+               d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
+          FROM {{ schema }}.sample_decisions d
+         WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified');
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        RETURN v_count;
+    END IF;
+    -- Into a version that holds rows already (carry_forward into a draft
+    -- with recommendations): skip the keys it holds. With fresh statistics
+    -- this is a hash anti-join; after a bulk load an ANALYZE keeps it so.
     INSERT INTO {{ schema }}.sample_decisions
            (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
             decision_status, decided_by, decided_at, decision_note,
@@ -232,7 +259,7 @@ BEGIN
         OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
         OR {{ schema }}._is_blank(e.x ->> 'sample_key')
         OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
-        OR EXISTS (SELECT FROM jsonb_object_keys(e.x) AS k WHERE k NOT IN ('sample_key', 'data'));
+        OR (e.x - ARRAY['sample_key', 'data']) <> '{}';  -- no other keys (cheaper than listing them per element)
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
@@ -246,22 +273,29 @@ BEGIN
     PERFORM {{ schema }}._require_assigned(p_actor, v_version.cycle_id, v_version.report_id, 'recommend samples for a sample selection');
     PERFORM {{ schema }}._require_draft_selection(v_version, 'recommend samples for');
 
-    PERFORM {{ schema }}._refuse_repeated_keys(p_samples, 'p_samples');
-    SELECT string_agg(format('%L (%s)', d.sample_key, d.recommendation_source), ', ' ORDER BY d.sample_key) INTO v_bad
-      FROM jsonb_array_elements(p_samples) AS e
-      JOIN {{ schema }}.sample_decisions d ON d.version_id = p_version AND d.sample_key = e ->> 'sample_key';
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
-            MESSAGE = format('sample selection version %s already holds some of these samples', v_version.version_number),
-            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-            HINT = 'Carried samples keep their decision; recommend only samples not in the version yet.';
-    END IF;
-
-    INSERT INTO {{ schema }}.sample_decisions (version_id, sample_key, sample_data, recommendation_source, recommended_by)
-    SELECT p_version, s.sample_key, coalesce(s.data, '{}'), p_source::{{ schema }}.recommendation_source, p_actor
-      FROM jsonb_to_recordset(p_samples) AS s(sample_key text, data jsonb);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    -- A key given twice, or already in the version, is a unique violation
+    -- of (version_id, sample_key): the insert itself finds it, and only then
+    -- are the two scans run that say which keys and why. The happy path of
+    -- a bulk call pays for neither.
+    BEGIN
+        INSERT INTO {{ schema }}.sample_decisions (version_id, sample_key, sample_data, recommendation_source, recommended_by)
+        SELECT p_version, s.sample_key, coalesce(s.data, '{}'), p_source::{{ schema }}.recommendation_source, p_actor
+          FROM jsonb_to_recordset(p_samples) AS s(sample_key text, data jsonb);
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+    EXCEPTION WHEN unique_violation THEN
+        PERFORM {{ schema }}._refuse_repeated_keys(p_samples, 'p_samples');
+        SELECT string_agg(format('%L (%s)', d.sample_key, d.recommendation_source), ', ' ORDER BY d.sample_key) INTO v_bad
+          FROM jsonb_array_elements(p_samples) AS e
+          JOIN {{ schema }}.sample_decisions d ON d.version_id = p_version AND d.sample_key = e ->> 'sample_key';
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
+                MESSAGE = format('sample selection version %s already holds some of these samples', v_version.version_number),
+                DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+                HINT = 'Carried samples keep their decision; recommend only samples not in the version yet.';
+        END IF;
+        RAISE;
+    END;
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END
@@ -289,7 +323,7 @@ BEGIN
         OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
         OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
         OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
-        OR EXISTS (SELECT FROM jsonb_object_keys(e.x) AS k WHERE k NOT IN ('sample_key', 'status', 'note', 'data'));
+        OR (e.x - ARRAY['sample_key', 'status', 'note', 'data']) <> '{}';  -- no other keys
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
@@ -313,19 +347,6 @@ BEGIN
                 format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
                        v_version.version_number, v_version.cycle_id, v_version.report_id));
 
-    PERFORM {{ schema }}._refuse_repeated_keys(p_decisions, 'p_decisions');
-    SELECT string_agg(quote_literal(e ->> 'sample_key'), ', ' ORDER BY e ->> 'sample_key') INTO v_bad
-      FROM jsonb_array_elements(p_decisions) AS e
-     WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d
-                        WHERE d.version_id = p_version AND d.sample_key = e ->> 'sample_key');
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_sample_key',
-            MESSAGE = format('sample selection version %s has no such sample(s)', v_version.version_number),
-            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-            HINT = 'Decide samples that were recommended or carried into this version.';
-    END IF;
-
     -- Row locks in sample_key order: two deciders whose lists overlap in a
     -- different order would otherwise lock in input order and deadlock.
     PERFORM FROM {{ schema }}.sample_decisions d
@@ -342,6 +363,21 @@ BEGIN
       FROM jsonb_to_recordset(p_decisions) AS s(sample_key text, status text, note text, data jsonb)
      WHERE d.version_id = p_version AND d.sample_key = s.sample_key;
     GET DIAGNOSTICS v_count = ROW_COUNT;
+    -- A key given twice updates its row once; an unknown key updates none.
+    -- Either leaves the count short, and only then is the input scanned to
+    -- say which (the error undoes the update).
+    IF v_count <> jsonb_array_length(p_decisions) THEN
+        PERFORM {{ schema }}._refuse_repeated_keys(p_decisions, 'p_decisions');
+        SELECT string_agg(quote_literal(e ->> 'sample_key'), ', ' ORDER BY e ->> 'sample_key') INTO v_bad
+          FROM jsonb_array_elements(p_decisions) AS e
+         WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d
+                            WHERE d.version_id = p_version AND d.sample_key = e ->> 'sample_key');
+        RAISE EXCEPTION USING
+            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_sample_key',
+            MESSAGE = format('sample selection version %s has no such sample(s)', v_version.version_number),
+            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
+            HINT = 'Decide samples that were recommended or carried into this version.';
+    END IF;
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END

@@ -29,7 +29,7 @@ UNION ALL SELECT 'reports', count(*) FROM phaseline.reports
 UNION ALL SELECT 'cycle_reports', count(*) FROM phaseline.cycle_reports
 UNION ALL SELECT 'approved_artifacts', count(*) FROM phaseline.approved_artifacts
 UNION ALL SELECT 'workflow_phases', count(*) FROM phaseline.workflow_phases
-UNION ALL SELECT 'audit_log', count(*) FROM phaseline.audit_log;
+UNION ALL SELECT 'audit_events', count(*) FROM phaseline.audit_events;
 CREATE TEMP TABLE before AS SELECT * FROM counts;
 
 -- The refusal comes from the rule, not from a missing actor.
@@ -83,19 +83,21 @@ SELECT test.throws_rule($$DELETE FROM phaseline.workflow_phases WHERE phase_name
 SELECT test.throws_rule('TRUNCATE phaseline.workflow_phases CASCADE',
     '55000', 'no_delete', 'workflow_phases cannot be truncated');
 
--- The audit log: append-only.
-SELECT test.throws_rule($$UPDATE phaseline.audit_log SET actor = actor$$,
+-- The audit log: append-only. Its storage is audit_events (partitioned;
+-- inv10_audit_storage.sql tries each partition and 0.1.0's table);
+-- phaseline.audit_log is a read-only view over it.
+SELECT test.throws_rule($$UPDATE phaseline.audit_events SET actor = actor$$,
     '55000', 'audit_append_only', 'audit rows cannot be updated, even to the same value');
-SELECT test.throws_rule($$UPDATE phaseline.audit_log SET new_row = '{}' WHERE row_id = $$ || quote_literal(pg_temp.v('attr')),
-    '55000', 'audit_append_only', 'the recorded row of an audit entry cannot be rewritten');
-SELECT test.throws_rule('DELETE FROM phaseline.audit_log',
+SELECT test.throws_rule($$UPDATE phaseline.audit_events SET old_values = '{}' WHERE row_key = $$ || quote_literal(pg_temp.v('attr')),
+    '55000', 'audit_append_only', 'the recorded change of an audit entry cannot be rewritten');
+SELECT test.throws_rule('DELETE FROM phaseline.audit_events',
     '55000', 'audit_append_only', 'audit rows cannot be deleted');
-SELECT test.throws_rule('DELETE FROM phaseline.audit_log WHERE false',
+SELECT test.throws_rule('DELETE FROM phaseline.audit_events WHERE false',
     '55000', 'audit_append_only', 'even a DELETE from the audit log that matches nothing is refused');
-SELECT test.throws_rule('TRUNCATE phaseline.audit_log',
+SELECT test.throws_rule('TRUNCATE phaseline.audit_events',
     '55000', 'audit_append_only', 'the audit log cannot be truncated');
 SELECT set_config('phaseline.actor', '', true);
-SELECT test.throws_rule('DELETE FROM phaseline.audit_log',
+SELECT test.throws_rule('DELETE FROM phaseline.audit_events',
     '55000', 'audit_append_only', 'the audit log refuses a DELETE without an actor for the same reason');
 
 -- Nothing went missing.
