@@ -7,7 +7,7 @@ DATABASE_URL ?=
 DB_ARG := $(if $(DATABASE_URL),--db "$(DATABASE_URL)")
 SCALE  ?= default
 
-.PHONY: install server-extensions test deploy render status validate demo bench migrate-legacy clean
+.PHONY: install server-extensions test lint deploy render status validate demo bench migrate-legacy clean
 
 install: $(BIN)/.installed server-extensions
 
@@ -27,11 +27,22 @@ server-extensions:
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,lint]'
 	touch $@
 
 test: install
 	$(BIN)/pytest
+
+# Linters: ruff over the Python, squawk (migration safety) over the rendered
+# run-once files and sqlfluff (style) over the rendered repeatable ones; the
+# run-once files of release 0.1.0 are frozen and left out (.squawk.toml).
+LINT_DIR := .lint
+lint: install
+	$(BIN)/ruff check harness tests bench
+	$(BIN)/ruff format --check harness tests bench
+	rm -rf $(LINT_DIR) && $(BIN)/phaseline render --split $(LINT_DIR)
+	$(BIN)/squawk --config .squawk.toml $(LINT_DIR)/once/*.sql
+	$(BIN)/sqlfluff lint --config .sqlfluff $(LINT_DIR)/repeatable $$(ls $(LINT_DIR)/once/*.sql | grep -v -E '/0[0-7][0-9]_')
 
 deploy: install
 	$(BIN)/phaseline $(DB_ARG) deploy

@@ -107,7 +107,7 @@ def base(phaseline_dsn, world) -> dict:
         "reject_version": dict(p_version=w["attr_pending"], p_actor=o, p_note="vague"),
         "version_history": dict(p_version=w["attr"]),
         "approved_artifact": dict(p_cycle=cy, p_report=rp, p_artifact_type="attribute", p_artifact_key="balance"),
-        "audit_trail": dict(p_row_id=w["attr"]),
+        "audit_trail": dict(p_row=w["attr"]),
         "propose_report_attribute": dict(
             p_cycle=cy, p_report=w["report2"], p_attribute_name="limit", p_definition={}, p_actor=t
         ),

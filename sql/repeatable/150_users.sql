@@ -24,23 +24,26 @@ CREATE OR REPLACE TRIGGER _150_users_guard BEFORE UPDATE ON {{ schema }}.users
 -- nobody could ever create users, cycles or reports again (the bootstrap
 -- path is closed once any user exists). set_user_active serializes
 -- deactivations with a table lock; this catches the direct writer.
+-- A row trigger, not a statement one: AFTER row triggers fire before AFTER
+-- statement triggers, and the audit's row trigger (_900_audit) checks the
+-- actor, who may be the admin being deactivated; this rule must speak
+-- first. Queued to the end of the statement, it sees all of its rows.
 CREATE OR REPLACE FUNCTION {{ schema }}._users_keep_admin() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     IF {{ schema }}._backfilling() THEN
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT FROM old_rows WHERE role = 'admin' AND is_active)
-       AND NOT EXISTS (SELECT FROM {{ schema }}.users WHERE role = 'admin' AND is_active) THEN
+    IF NOT EXISTS (SELECT FROM {{ schema }}.users WHERE role = 'admin' AND is_active) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'last_admin',
             MESSAGE = 'this change would leave no active admin',
-            DETAIL = format('admins deactivated or demoted: %s',
-                            (SELECT string_agg(user_id::text, ', ' ORDER BY user_id) FROM old_rows WHERE role = 'admin' AND is_active)),
+            DETAIL = format('admin deactivated or demoted: user %s', OLD.user_id),
             HINT = 'Create or reactivate another admin first.';
     END IF;
     RETURN NULL;
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _150_users_keep_admin AFTER UPDATE ON {{ schema }}.users
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._users_keep_admin();
+    FOR EACH ROW WHEN (OLD.role = 'admin' AND OLD.is_active AND NOT (NEW.role = 'admin' AND NEW.is_active))
+    EXECUTE FUNCTION {{ schema }}._users_keep_admin();

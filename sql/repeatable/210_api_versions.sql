@@ -3,7 +3,7 @@
 -- probe each); the triggers of include/versioning.sql enforce every rule,
 -- so these functions only find the row and say what they want.
 
-{% set renamed = ['submit_version', 'withdraw_version', 'approve_version', 'reject_version', 'version_history'] %}
+{% set renamed = ['submit_version', 'withdraw_version', 'approve_version', 'reject_version', 'version_history', 'audit_trail'] %}
 {% include 'include/drop_renamed.sql' %}
 
 CREATE OR REPLACE FUNCTION {{ schema }}._require_cycle_report(p_cycle uuid, p_report uuid) RETURNS void
@@ -190,11 +190,11 @@ $fn$;
 -- however long the log is; an older one, one per month of its life. Only a
 -- row whose insert the log does not hold (inserted by 0.1.0, or with
 -- auditing off) is looked for in every partition.
-CREATE OR REPLACE FUNCTION {{ api_schema }}.audit_trail(p_row_id uuid)
+CREATE OR REPLACE FUNCTION {{ api_schema }}.audit_trail(p_row uuid)
 RETURNS TABLE (at timestamptz, actor integer, action text, table_name text, row_id text, old_row jsonb, new_row jsonb, audit_id bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
-    v_row     text := p_row_id::text;
+    v_row     text := p_row::text;
     v_group   text;
     v_to      timestamptz := 'infinity'::timestamptz;
     v_from    timestamptz := date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
@@ -213,7 +213,7 @@ DECLARE
     m_deltas  jsonb[];
     v_born    boolean := false;
 BEGIN
-    SELECT d.version_id::text INTO v_group FROM {{ schema }}.sample_decisions d WHERE d.id = p_row_id;
+    SELECT d.version_id::text INTO v_group FROM {{ schema }}.sample_decisions d WHERE d.id = p_row;
     LOOP
         -- One month (the first pass: this month and any later), pruned to its
         -- partition; one index probe for both keys: the row's own events, and
@@ -221,13 +221,13 @@ BEGIN
         SELECT array_agg(e.id ORDER BY e.id), array_agg(e.at ORDER BY e.id), array_agg(e.actor ORDER BY e.id),
                array_agg(e.action ORDER BY e.id), array_agg(e.table_name ORDER BY e.id),
                array_agg(CASE WHEN e.row_ids IS NULL THEN e.old_values
-                              ELSE e.old_values -> (array_position(e.row_ids, p_row_id) - 1) END ORDER BY e.id),
+                              ELSE e.old_values -> (array_position(e.row_ids, p_row) - 1) END ORDER BY e.id),
                coalesce(bool_or(e.action = 'INSERT'), false)
           INTO m_ids, m_ats, m_actors, m_actions, m_tables, m_deltas, v_born
           FROM {{ schema }}.audit_events e
          WHERE e.row_key = ANY (ARRAY[v_row, v_group]) AND e.logged_at >= v_from AND e.logged_at < v_to
            AND CASE WHEN e.row_ids IS NULL THEN e.row_key = v_row
-                    ELSE e.table_name = 'sample_decisions' AND p_row_id = ANY (e.row_ids) END;
+                    ELSE e.table_name = 'sample_decisions' AND p_row = ANY (e.row_ids) END;
         IF m_ids IS NOT NULL THEN
             v_ids := m_ids || v_ids; v_ats := m_ats || v_ats; v_actors := m_actors || v_actors;
             v_actions := m_actions || v_actions; v_tables := m_tables || v_tables; v_deltas := m_deltas || v_deltas;

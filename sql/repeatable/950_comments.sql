@@ -157,7 +157,7 @@ Changes nothing. Errors: 22023 unknown_artifact_type.
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'audit_trail(uuid)') %}
-The audit history of one row, oldest first: every insert and update with its actor. p_row_id: the primary key
+The audit history of one row, oldest first: every insert and update with its actor. p_row: the primary key
 of a row of a uuid-keyed table (a version, a sample decision, a cycle, a report, an assignment, an approved
 artifact). Returns at (transaction time), actor (users.user_id on whose behalf), action (INSERT or UPDATE),
 table_name, row_id (the key as text), old_row (before an update, as JSON; null for an insert), new_row (after,
@@ -383,8 +383,39 @@ The versioned table that holds the approved version ({% for e in versioned %}{{ 
 {% call doc('COLUMN', t ~ 'assigned_at') %}When the assignment was made, or the tester last changed.{% endcall %}
 
 -- ---------------------------------------------------------------------------
--- Tables: audit log and approved artifacts (once/020, once/030)
+-- Tables: audit log (once/020, once/090; audit_log is now a read-only view rebuilding whole rows) and approved artifacts (once/030)
 -- ---------------------------------------------------------------------------
+
+{% set t = schema ~ '.audit_events.' %}
+{% call doc('COLUMN', t ~ 'id') %}The event's sequence number; orders a row's events (audit_trail returns it as audit_id).{% endcall %}
+{% call doc('COLUMN', t ~ 'at') %}Transaction time of the write.{% endcall %}
+{% call doc('COLUMN', t ~ 'logged_at') %}When the event was written, the partition key: a row's insert is in the oldest partition that concerns it.{% endcall %}
+{% call doc('COLUMN', t ~ 'actor') %}users.user_id of the phaseline user on whose behalf the write happened.{% endcall %}
+{% call doc('COLUMN', t ~ 'db_user') %}The database role the session acted as (the SET ROLE role of a pooler, else the login).{% endcall %}
+{% call doc('COLUMN', t ~ 'txid') %}The writing transaction's id (txid_current()): the events of one transaction share it.{% endcall %}
+{% call doc('COLUMN', t ~ 'action') %}INSERT or UPDATE (rows are never deleted).{% endcall %}
+{% call doc('COLUMN', t ~ 'table_name') %}The table written, without its schema.{% endcall %}
+{% call doc('COLUMN', t ~ 'row_key') %}
+The row's primary key as text; for a grouped event of sample_decisions, the version_id whose decisions row_ids
+lists. Byte order (COLLATE "C"): compared for equality only.
+{% endcall %}
+{% call doc('COLUMN', t ~ 'row_ids') %}A grouped event's rows (sample_decisions ids written by one statement in one version); null for one row.{% endcall %}
+{% call doc('COLUMN', t ~ 'old_values') %}
+UPDATE: the old values of the columns the update changed, as a JSON object (an array of them, in row_ids order,
+for a grouped event); null for an INSERT, whose row is still in its table.
+{% endcall %}
+
+{% set t = schema ~ '.audit_log_0_1_0.' %}
+{% call doc('COLUMN', t ~ 'id') %}Release 0.1.0's log, kept as recorded: the entry's sequence number.{% endcall %}
+{% call doc('COLUMN', t ~ 'at') %}Transaction time of the write.{% endcall %}
+{% call doc('COLUMN', t ~ 'actor') %}users.user_id of the phaseline user on whose behalf the write happened.{% endcall %}
+{% call doc('COLUMN', t ~ 'db_user') %}The database session user that made the write.{% endcall %}
+{% call doc('COLUMN', t ~ 'txid') %}The writing transaction's id.{% endcall %}
+{% call doc('COLUMN', t ~ 'action') %}INSERT or UPDATE.{% endcall %}
+{% call doc('COLUMN', t ~ 'table_name') %}The table written, without its schema.{% endcall %}
+{% call doc('COLUMN', t ~ 'row_id') %}The row's primary key as text.{% endcall %}
+{% call doc('COLUMN', t ~ 'old_row') %}The whole row before an UPDATE, as JSON; null for an INSERT.{% endcall %}
+{% call doc('COLUMN', t ~ 'new_row') %}The whole row as written, as JSON.{% endcall %}
 
 {% set t = schema ~ '.audit_log.' %}
 {% call doc('COLUMN', t ~ 'id') %}The entry's sequence number; orders the entries of a row (audit_trail returns it as audit_id).{% endcall %}
