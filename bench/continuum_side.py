@@ -55,8 +55,12 @@ def load_first_versions(eng: sa.Engine, cycle: str, report: str, prefix: str, n:
     """Version 1 of n attributes, through the ORM so Continuum records it too."""
     with Session(eng) as s:
         s.add_all(
-            Attribute(cycle_id=cycle, report_id=report, attribute_name=f"{prefix}{i}",
-                      definition={"data_type": "numeric", "rev": 1})
+            Attribute(
+                cycle_id=cycle,
+                report_id=report,
+                attribute_name=f"{prefix}{i}",
+                definition={"data_type": "numeric", "rev": 1},
+            )
             for i in range(1, n + 1)
         )
         s.commit()
@@ -94,9 +98,7 @@ def check(eng: sa.Engine, prefix: str, n: int) -> None:
     """Every changed attribute has exactly two versions in Continuum's table."""
     with eng.connect() as conn:
         got = conn.execute(
-            sa.text(
-                "SELECT count(*) FROM bench_continuum.attributes_version WHERE attribute_name LIKE :p"
-            ),
+            sa.text("SELECT count(*) FROM bench_continuum.attributes_version WHERE attribute_name LIKE :p"),
             {"p": f"{prefix}%"},
         ).scalar_one()
     if got != 2 * n:

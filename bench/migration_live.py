@@ -31,10 +31,9 @@ import time
 import uuid
 
 import psycopg
-from psycopg import sql
-
 from phaseline.legacy_fixture import LEGACY_TABLES, LegacyWriter, create_fixture
 from phaseline.migrate import backfill, expand, verify
+from psycopg import sql
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -45,13 +44,20 @@ def pct(values: list[float], p: float) -> float | None:
 
 
 def latency(samples: list[float]) -> dict:
-    return {"writes": len(samples), "median_ms": round(1000 * statistics.median(samples), 2) if samples else None,
-            "p95_ms": round(1000 * pct(samples, 95), 2) if samples else None}
+    return {
+        "writes": len(samples),
+        "median_ms": round(1000 * statistics.median(samples), 2) if samples else None,
+        "p95_ms": round(1000 * pct(samples, 95), 2) if samples else None,
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--db", default="host=127.0.0.1 user=postgres dbname=postgres", help="DSN of a database to create the bench database from")
+    ap.add_argument(
+        "--db",
+        default="host=127.0.0.1 user=postgres dbname=postgres",
+        help="DSN of a database to create the bench database from",
+    )
     ap.add_argument("--scale", type=int, default=100_000)
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--baseline", type=float, default=20.0, help="seconds of writes before expand")
@@ -74,7 +80,9 @@ def main() -> int:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER SCHEMA legacy OWNER TO {}").format(sql.Identifier(role)))
             for t in LEGACY_TABLES:
-                conn.execute(sql.SQL("ALTER TABLE legacy.{} OWNER TO {}").format(sql.Identifier(t), sql.Identifier(role)))
+                conn.execute(
+                    sql.SQL("ALTER TABLE legacy.{} OWNER TO {}").format(sql.Identifier(t), sql.Identifier(role))
+                )
 
         writer = LegacyWriter(app_dsn, pause=0.02, rr_every=10, slow_every=50, slow_seconds=1.0, delete_every=25)
         writer.start()
@@ -108,16 +116,20 @@ def main() -> int:
                 "SELECT count(phaseline_migration.accept_defect(legacy_table, legacy_id, "
                 "'bench: inserted and deleted by the legacy application during the migration')) "
                 "FROM phaseline_legacy.migration_defects WHERE kind = 'deleted_in_legacy' AND legacy_id = ANY (%s)",
-                (writer.deleted,)).fetchone()[0]
+                (writer.deleted,),
+            ).fetchone()[0]
         result["deletions_accepted"] = accepted
         result["queue_placed_after"] = summary2.get("queued_placed")
         t0 = time.perf_counter()
         passed, report = verify(dsn, log=lambda *_: None)
-        result["verify"] = {"passed": passed, "seconds": round(time.perf_counter() - t0, 1),
-                            "unexplained_differences": report["unexplained_differences"]["count"],
-                            "blocking_defects": report["blocking_defects"]["count"],
-                            "lineage_problems": report["lineage"]["problems"],
-                            "defects_by_kind": {k: v["rows"] for k, v in report["defects_by_kind"].items()}}
+        result["verify"] = {
+            "passed": passed,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "unexplained_differences": report["unexplained_differences"]["count"],
+            "blocking_defects": report["blocking_defects"]["count"],
+            "lineage_problems": report["lineage"]["problems"],
+            "defects_by_kind": {k: v["rows"] for k, v in report["defects_by_kind"].items()},
+        }
     finally:
         if not args.keep:
             with psycopg.connect(args.db, autocommit=True) as admin:

@@ -21,9 +21,21 @@ COMPARISONS = ["1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6
 def test_bench_runs_at_small_scale_and_prints_the_table():
     # Named after PHASELINE_TEST_DB so parallel runs on one server never collide.
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--scale", "small", "--quiet",
-         "--db", conninfo("postgres"), "--dbname", f"{TEST_DB}_bench"],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--scale",
+            "small",
+            "--quiet",
+            "--db",
+            conninfo("postgres"),
+            "--dbname",
+            f"{TEST_DB}_bench",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert result.returncode == 0, f"bench/run.py failed:\n{result.stdout}\n{result.stderr}"
     out = result.stdout

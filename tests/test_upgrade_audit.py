@@ -13,10 +13,9 @@ import shutil
 from pathlib import Path
 
 import psycopg
-from psycopg.types.json import Jsonb
-
 from phaseline.deploy import deploy
 from phaseline.render import SQL_DIR
+from psycopg.types.json import Jsonb
 
 RELEASE_0_1_0 = Path(__file__).resolve().parent / "fixtures" / "release_0_1_0"
 
@@ -24,7 +23,8 @@ RELEASE_0_1_0 = Path(__file__).resolve().parent / "fixtures" / "release_0_1_0"
 def trail(conn, row_id):
     return conn.execute(
         "SELECT at, actor, action, table_name, row_id, old_row, new_row FROM phaseline_api.audit_trail(%s) ORDER BY audit_id",
-        (row_id,)).fetchall()
+        (row_id,),
+    ).fetchall()
 
 
 def test_upgrade_from_0_1_0_keeps_and_continues_the_audit_history(scratch_dsn, tmp_path):
@@ -41,17 +41,26 @@ def test_upgrade_from_0_1_0_keeps_and_continues_the_audit_history(scratch_dsn, t
         cycle = one("SELECT phaseline_api.create_cycle('Q1', '2026-01-01', '2026-03-31', %s)", (admin,))
         report = one("SELECT phaseline_api.create_report('R', %s, %s)", (owner, admin))
         conn.execute("SELECT phaseline_api.assign_report(%s, %s, %s, %s)", (cycle, report, tester, admin))
-        attr = one("SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{\"v\": 1}', %s)", (cycle, report, tester))
+        attr = one(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{\"v\": 1}', %s)",
+            (cycle, report, tester),
+        )
         conn.execute("SELECT phaseline_api.update_report_attribute(%s, '{\"v\": 2}', %s)", (attr, tester))
-        draft = one("SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{\"v\": 1}', %s)", (cycle, report, tester))
+        draft = one(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'rate', '{\"v\": 1}', %s)", (cycle, report, tester)
+        )
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (attr, tester))
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (attr, owner))
         sel = one("SELECT phaseline_api.start_sample_selection(%s, %s, %s)", (cycle, report, tester))
-        conn.execute("SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)",
-                     (sel, Jsonb([{"sample_key": "A", "data": {"n": 1}}, {"sample_key": "B"}]), tester))
+        conn.execute(
+            "SELECT phaseline_api.recommend_samples(%s, %s, 'tester', %s)",
+            (sel, Jsonb([{"sample_key": "A", "data": {"n": 1}}, {"sample_key": "B"}]), tester),
+        )
         conn.execute("SELECT phaseline_api.submit_version(%s, %s)", (sel, tester))
-        conn.execute("SELECT phaseline_api.decide_samples(%s, %s, %s)",
-                     (sel, Jsonb([{"sample_key": "A", "status": "modified", "data": {"n": 9}}]), owner))
+        conn.execute(
+            "SELECT phaseline_api.decide_samples(%s, %s, %s)",
+            (sel, Jsonb([{"sample_key": "A", "status": "modified", "data": {"n": 9}}]), owner),
+        )
         decision = one("SELECT id FROM phaseline.sample_decisions WHERE version_id = %s AND sample_key = 'A'", (sel,))
         rows = [attr, draft, sel, decision, cycle]
         before = {r: trail(conn, r) for r in rows}
@@ -67,24 +76,36 @@ def test_upgrade_from_0_1_0_keeps_and_continues_the_audit_history(scratch_dsn, t
         for r in rows:
             assert trail(conn, r) == before[r], f"audit_trail of {r} changed by the upgrade"
         assert one("SELECT min(id) FROM phaseline.audit_events") is None
-        assert one("SELECT nextval('phaseline.audit_event_id_seq')") > one("SELECT max(id) FROM phaseline.audit_log_0_1_0")
+        assert one("SELECT nextval('phaseline.audit_event_id_seq')") > one(
+            "SELECT max(id) FROM phaseline.audit_log_0_1_0"
+        )
 
         # History continues: each row's next change lands in the new storage.
         conn.execute("SELECT phaseline_api.update_report_attribute(%s, '{\"v\": 3}', %s)", (draft, tester))
-        conn.execute("SELECT phaseline_api.decide_samples(%s, %s, %s)",
-                     (sel, Jsonb([{"sample_key": "B", "status": "approved"}]), owner))
+        conn.execute(
+            "SELECT phaseline_api.decide_samples(%s, %s, %s)",
+            (sel, Jsonb([{"sample_key": "B", "status": "approved"}]), owner),
+        )
         conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (sel, owner))
-        new_attr = one("SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{\"v\": 4}', %s)", (cycle, report, tester))
+        new_attr = one(
+            "SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{\"v\": 4}', %s)",
+            (cycle, report, tester),
+        )
         for r, n in ((draft, 1), (sel, 1), (attr, 1)):
             after = trail(conn, r)
-            assert after[:len(before[r])] == before[r], f"{r}: the 0.1.0 entries come first, unchanged"
-            added = after[len(before[r]):]
+            assert after[: len(before[r])] == before[r], f"{r}: the 0.1.0 entries come first, unchanged"
+            added = after[len(before[r]) :]
             assert len(added) == n, (r, added)
             # the first new entry starts where the last 0.1.0 entry ended
             assert added[0][5] == before[r][-1][6], f"{r}: the rebuilt old row is the last recorded new row"
-            current = one(f"SELECT to_jsonb(t) FROM phaseline.{'report_attributes' if r != sel else 'sample_selection_versions'} t WHERE id = %s", (r,))
+            current = one(
+                f"SELECT to_jsonb(t) FROM phaseline.{'report_attributes' if r != sel else 'sample_selection_versions'} t WHERE id = %s",
+                (r,),
+            )
             assert added[-1][6] == current
-        assert trail(conn, draft)[-1][5]["definition"] == {"v": 1} and trail(conn, draft)[-1][6]["definition"] == {"v": 3}
+        assert trail(conn, draft)[-1][5]["definition"] == {"v": 1} and trail(conn, draft)[-1][6]["definition"] == {
+            "v": 3
+        }
         assert [e[2] for e in trail(conn, attr)][-1] == "UPDATE"  # the latest flag moved by the new version
         assert trail(conn, attr)[-1][5]["is_latest"] is True and trail(conn, attr)[-1][6]["is_latest"] is False
         assert [e[2] for e in trail(conn, new_attr)] == ["INSERT"]

@@ -19,4 +19,4 @@ ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT sample_key_length;
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT decision_note_length;
 {% for e in [entity('report_attribute'), entity('sample_selection'), entity('phase_data')] %}
 ALTER TABLE {{ schema }}.{{ e.table }} VALIDATE CONSTRAINT review_note_length;
-{% endfor %}
+{% endfor -%}

@@ -20,12 +20,12 @@
     list every column, for the static delta (checked against the catalog below). -#}
 {% set single = [('users', 'user_id', 'integer'), ('test_cycles', 'cycle_id', 'uuid'), ('reports', 'report_id', 'uuid'),
                  ('cycle_reports', 'id', 'uuid'), ('approved_artifacts', 'id', 'uuid'), ('workflow_phases', 'phase_name', 'text'),
-                 ('user_db_roles', 'id', 'uuid')] %}
-{% set mutable_columns = ['sample_data', 'decision_status', 'decided_by', 'decided_at', 'decision_note'] %}
+                 ('user_db_roles', 'id', 'uuid')] -%}
+{% set mutable_columns = ['sample_data', 'decision_status', 'decided_by', 'decided_at', 'decision_note'] -%}
 {% set decision_columns = ['id', 'version_id', 'sample_key', 'sample_data', 'recommendation_source', 'recommended_by',
                            'recommended_at', 'decision_status', 'decided_by', 'decided_at', 'decision_note',
-                           'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] %}
-{% set fixed_columns = decision_columns | reject('in', mutable_columns) | list %}
+                           'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] -%}
+{% set fixed_columns = decision_columns | reject('in', mutable_columns) | list -%}
 
 -- Statement-level triggers of release 0.1.0 that the row-level one replaces.
 {% for table, pk, type in single %}
@@ -122,7 +122,7 @@ $check$;
 {% macro audit_row(table, pk) %}
 CREATE OR REPLACE TRIGGER _900_audit AFTER INSERT OR UPDATE ON {{ schema }}.{{ table | ident }}
     FOR EACH ROW EXECUTE FUNCTION {{ schema }}._audit_row({{ pk | literal }});
-{%- endmacro %}
+{%- endmacro -%}
 
 -- Tables outside the versioning engine: audited, and never deleted from
 -- (users are deactivated; the engine's tables get _100_no_delete from it).
@@ -198,7 +198,8 @@ CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE O
 CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_audit_change();
 SELECT {{ schema }}._audit_guard_partition(i.inhrelid::regclass)
-  FROM pg_catalog.pg_inherits i WHERE i.inhparent = {{ (schema_name ~ '.audit_events') | literal }}::regclass;
+  FROM pg_catalog.pg_inherits i
+ WHERE i.inhparent = {{ (schema_name ~ '.audit_events') | literal }}::regclass;
 SELECT count(*) FROM {{ schema }}.audit_create_partitions();
 
 -- ---------------------------------------------------------------------------
@@ -241,22 +242,26 @@ WITH entries AS (
       FROM {{ schema }}.audit_events e
      WHERE e.row_ids IS NULL
     UNION ALL
-    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text COLLATE "C", e.old_values -> (r.n::integer - 1)
+    SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text COLLATE "C" AS row_id,
+           e.old_values -> (r.n::integer - 1) AS delta
       FROM {{ schema }}.audit_events e
-     CROSS JOIN LATERAL unnest(e.row_ids) WITH ORDINALITY AS r(id, n)
+     CROSS JOIN LATERAL unnest(e.row_ids) WITH ORDINALITY r(id, n)
      WHERE e.row_ids IS NOT NULL
-), rebuilt AS (
+),
+
+rebuilt AS (
     SELECT x.*, {{ schema }}._audit_current_row(x.table_name, x.row_id)
                 || coalesce({{ schema }}._jsonb_concat_agg(x.delta) OVER (
                        PARTITION BY x.table_name, x.row_id ORDER BY x.id DESC
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{}') AS after
       FROM entries x
 )
+
 SELECT l.id, l.at, l.actor, l.db_user, l.txid, l.action, l.table_name, l.row_id, l.old_row, l.new_row
   FROM {{ schema }}.audit_log_0_1_0 l
 UNION ALL
 SELECT r.id, r.at, r.actor, r.db_user, r.txid, r.action, r.table_name, r.row_id,
-       CASE WHEN r.action = 'UPDATE' THEN r.after || r.delta END, r.after
+       CASE WHEN r.action = 'UPDATE' THEN r.after || r.delta END AS old_row, r.after AS new_row
   FROM rebuilt r;
 COMMENT ON VIEW {{ schema }}.audit_log IS
     'Every audit entry, one per row and change, with whole old and new rows rebuilt from the tables and audit_events (and 0.1.0''s entries as recorded).';

@@ -1,4 +1,4 @@
-{% import 'include/versioning.sql' as v with context %}
+{% import 'include/versioning.sql' as v with context -%}
 -- The versioning engine's triggers, generated for every entity of phaseline.toml.
 {% for e in versioned %}
 {{ v.triggers(e) }}

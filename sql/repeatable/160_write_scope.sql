@@ -79,4 +79,4 @@ CREATE OR REPLACE TRIGGER _160_review_note BEFORE UPDATE ON {{ schema }}.{{ e.ta
     FOR EACH ROW EXECUTE FUNCTION {{ schema }}._review_note_check();
 CREATE OR REPLACE TRIGGER _160_write_scope BEFORE INSERT OR UPDATE ON {{ schema }}.{{ e.table }}
     FOR EACH ROW EXECUTE FUNCTION {{ schema }}._version_write_scope();
-{% endfor %}
+{% endfor -%}

@@ -381,4 +381,4 @@ BEGIN
 END
 $fn$;
 
-{% include 'include/api_grants.sql' %}
+{% include 'include/api_grants.sql' -%}

@@ -392,8 +392,8 @@ SELECT d.id, d.version_id, d.sample_key, d.sample_data, d.recommendation_source,
        coalesce(o.recommendation_source, d.recommendation_source) AS origin_source,
        coalesce(o.recommended_by, d.recommended_by)               AS origin_recommended_by
   FROM {{ schema }}.sample_decisions d
-  JOIN {{ schema }}.sample_selection_versions v ON v.id = d.version_id
-  LEFT JOIN {{ schema }}.sample_decisions o ON o.id = d.origin_decision_id;
+  INNER JOIN {{ schema }}.sample_selection_versions v ON d.version_id = v.id
+  LEFT JOIN {{ schema }}.sample_decisions o ON d.origin_decision_id = o.id;
 COMMENT ON VIEW {{ api_schema }}.sample_decisions IS
     'Every sample decision with its version and the source and recommender of the decision its chain started from.';
 
@@ -425,4 +425,4 @@ BEGIN
 END
 $fn$;
 
-{% include 'include/api_grants.sql' %}
+{% include 'include/api_grants.sql' -%}

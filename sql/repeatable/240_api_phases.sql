@@ -191,4 +191,4 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $
      ORDER BY d.report_id, d.phase_name;
 $fn$;
 
-{% include 'include/api_grants.sql' %}
+{% include 'include/api_grants.sql' -%}
