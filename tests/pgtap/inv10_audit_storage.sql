@@ -128,7 +128,7 @@ SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replac
            'INTO m_ids[^\n]*', ''),
            '\mv_row\M', quote_literal(d.id::text), 'g'),
            '\mv_group\M', quote_literal(d.version_id::text), 'g'),
-           '\mp_row_id\M', quote_literal(d.id) || '::uuid', 'g'),
+           '\mp_row\M', quote_literal(d.id) || '::uuid', 'g'),
            '\mv_from\M', quote_literal(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') || '::timestamptz', 'g'),
            '\mv_to\M', '''infinity''::timestamptz', 'g') AS trail
   FROM pg_proc, phaseline.sample_decisions d
