@@ -556,6 +556,9 @@ _CREATED = re.compile(
 )
 
 
+_RENAMED = re.compile(r"^\s*ALTER\s+(?:TABLE|INDEX)\s+(?P<old>[^\s;]+)\s+RENAME\s+TO\s+(?P<new>[^\s;]+)", re.I)
+
+
 def baseline(conninfo: str = "", *, build: Build, log=print) -> None:
     """Adopt a database deployed with `phaseline render | psql`: check it matches, then write the ledger.
 
@@ -570,6 +573,14 @@ def baseline(conninfo: str = "", *, build: Build, log=print) -> None:
             if ledger_state(conn, ledger_schema):
                 raise RefusedError("this database has a ledger already: baseline is for databases deployed without one")
             missing = []
+            # a later run-once file may rename what an earlier one created (ALTER TABLE x RENAME TO y)
+            renamed = {}
+            for f in build.files:
+                if f.kind == "once":
+                    for _line, statement in split_statements(f.text):
+                        r = _RENAMED.match(_strip_leading_comments(statement))
+                        if r:
+                            renamed[r.group("old").split(".")[-1]] = r.group("new")
             for f in build.files:
                 if f.kind != "once":
                     continue
@@ -578,6 +589,10 @@ def baseline(conninfo: str = "", *, build: Build, log=print) -> None:
                     if not m:
                         continue
                     what, name = m.group("what").upper(), m.group("name")
+                    schema_part, _, bare = name.rpartition(".")
+                    while bare in renamed:
+                        bare = renamed.pop(bare)
+                    name = f"{schema_part}.{bare}" if schema_part else bare
                     if what == "SCHEMA":
                         ok = conn.execute(
                             "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)", (name.strip('"'),)

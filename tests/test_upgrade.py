@@ -129,7 +129,8 @@ def test_upgrade_from_0_1_0_keeps_data_and_invariants_and_refuses_the_downgrade(
     deploy(dsn, build=build, log=said.append)
     after = counts(dsn)
     assert {t: after[t] for t in before} == before, "the upgrade changed no row of data"
-    assert all(after[t] == 0 for t in set(after) - set(before)), "tables this release adds start empty"
+    added = {t for t in set(after) - set(before) if not t.startswith("phaseline.audit_")}  # the log moved (issue 14)
+    assert all(after[t] == 0 for t in added), "tables this release adds start empty"
     assert validate(dsn, build=build) == [], "validate holds right after the upgrade"
 
     with psycopg.connect(dsn, autocommit=True) as conn:

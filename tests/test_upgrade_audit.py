@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 from phaseline.deploy import deploy
+from phaseline.pytest_plugin import conninfo
 from phaseline.render import SQL_DIR
 from psycopg.types.json import Jsonb
 
@@ -28,6 +29,8 @@ def trail(conn, row_id):
 
 
 def test_upgrade_from_0_1_0_keeps_and_continues_the_audit_history(scratch_dsn, tmp_path):
+    # 0.1.0 deployed only as a superuser (its functions SET a custom parameter); the upgrade runs as the same role
+    scratch_dsn = conninfo(psycopg.conninfo.conninfo_to_dict(scratch_dsn)["dbname"])
     old = tmp_path / "sql"
     shutil.copytree(RELEASE_0_1_0, old)
     shutil.copy(SQL_DIR / "phaseline.toml", old / "phaseline.toml")
@@ -86,7 +89,8 @@ def test_upgrade_from_0_1_0_keeps_and_continues_the_audit_history(scratch_dsn, t
             "SELECT phaseline_api.decide_samples(%s, %s, %s)",
             (sel, Jsonb([{"sample_key": "B", "status": "approved"}]), owner),
         )
-        conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (sel, owner))
+        # the owner modified a sample of it: four eyes (issue 12) leaves the approval to an admin
+        conn.execute("SELECT phaseline_api.approve_version(%s, %s)", (sel, admin))
         new_attr = one(
             "SELECT phaseline_api.propose_report_attribute(%s, %s, 'balance', '{\"v\": 4}', %s)",
             (cycle, report, tester),

@@ -23,8 +23,8 @@ TAMPERING = {
         "function phaseline._check_reviewer(integer,uuid,integer[],text): changed since deploy: definition differs",
     ),
     "disabled append-only guard": (
-        "ALTER TABLE phaseline.audit_log DISABLE TRIGGER _100_append_only",
-        "trigger phaseline.audit_log._100_append_only: is disabled",
+        "ALTER TABLE phaseline.audit_events DISABLE TRIGGER _100_append_only",
+        "trigger phaseline.audit_events._100_append_only: is disabled",
     ),
     "schema usage for PUBLIC": (
         "GRANT USAGE ON SCHEMA phaseline TO PUBLIC",
