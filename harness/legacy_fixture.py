@@ -49,22 +49,10 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from .migrate import LEGACY_TABLES  # the tables the migration reads: the fixture makes exactly these
 from .render import SQL_DIR, _environment, build_context
 
 LEGACY_DDL = "legacy/010_tables.sql"
-LEGACY_TABLES = (
-    "users",
-    "report_attributes",
-    "sample_sets",
-    "sample_records",
-    "data_profiling_phases",
-    "scoping_phases",
-    "sample_selection_phases",
-    "request_info_phases",
-    "test_execution_phases",
-    "observation_management_phases",
-    "test_report_phases",
-)
 
 
 @dataclass(frozen=True)
