@@ -2,7 +2,7 @@
 -- assign_report and set_user_active refuse bad arguments and actors that may
 -- not act, each with its SQLSTATE and rule, and write nothing when they do.
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 SELECT test.world();
 SELECT test.remember('admin2', phaseline_api.create_user('admin2@test.io', 'Ann Admin', 'admin', test.id('admin'))), test.remember('gone_owner', phaseline_api.create_user('gone@test.io', 'Gus Gone', 'report_owner', test.id('admin')));
@@ -46,7 +46,9 @@ SELECT is((SELECT count(*) FROM peek.users), (SELECT users FROM mark), 'no refus
 SELECT test.throws_rule($$SELECT phaseline_api.create_cycle('Q2 2026', '2026-06-30', '2026-04-01', test.id('admin'))$$,
     '22023', 'cycle_period_ordered', 'a period that ends before it starts is refused');
 SELECT test.throws_rule($$SELECT phaseline_api.create_cycle('Q2 2026', NULL, '2026-06-30', test.id('admin'))$$,
-    '22023', 'cycle_period_ordered', 'a period without a start is refused');
+    '22023', 'cycle_period_required', 'a period without a start is refused, under its own rule');
+SELECT test.throws_rule($$SELECT phaseline_api.create_cycle('Q2 2026', '2026-04-01', NULL, test.id('admin'))$$,
+    '22023', 'cycle_period_required', 'so is a period without an end');
 SELECT test.throws_rule($$SELECT phaseline_api.create_cycle('q1 2026', '2026-01-01', '2026-03-31', test.id('admin'))$$,
     '23505', 'test_cycles_name_key', 'a cycle name that exists in another case is a duplicate');
 SELECT test.throws_rule($$SELECT phaseline_api.create_cycle('Q2 2026', '2026-04-01', '2026-06-30', test.id('owner'))$$,

@@ -3,7 +3,7 @@
 -- is a table's rule, by a direct write as well.
 -- phaseline: direct-writes
 BEGIN;
-SELECT plan(8);
+SELECT plan(10);
 SELECT test.world();
 
 SELECT test.throws_rule($$SELECT phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'),
@@ -12,6 +12,10 @@ SELECT test.throws_rule($$SELECT phaseline_api.propose_report_attribute(test.uid
 
 SELECT test.throws_rule($$SELECT phaseline_api.register_phase('Bad Name', 42, '{}', test.id('admin'))$$,
     '22023', 'phase_name_is_plain', 'a phase name that is not plain is refused');
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('plain_name', 0, '{}', test.id('admin'))$$,
+    '22023', 'phase_ordinal_positive', 'a plain name at ordinal 0 is refused for its ordinal, under its own rule');
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('plain_name', NULL, '{}', test.id('admin'))$$,
+    '22023', 'phase_ordinal_positive', 'so is a phase without an ordinal');
 SELECT test.throws_rule($$INSERT INTO phaseline.workflow_phases (phase_name, ordinal, display_name) VALUES ('Bad Name', 42, 'x')$$,
     '23514', 'phase_name_is_plain', 'a direct insert of a phase name that is not plain is refused');
 
