@@ -30,7 +30,8 @@ no CREATEROLE; the group roles exist beforehand). The server comes from the
 libpq variables (phaseline.pgconn); PHASELINE_TEST_DB names the template
 (default phaseline_test) so that parallel runs on one server stay apart.
 Set PHASELINE_TEST_OWNER to an existing role to deploy as it, or to an empty
-string to deploy as the connecting user.
+string to deploy as the connecting user; PHASELINE_TEST_APP_LOGIN names the
+login pgTAP files run as (default ``<test db>_tap``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ except ImportError:  # pragma: no cover - exercised only in environments without
 SERVER = server_params()
 TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
 DEPLOY_OWNER = os.environ.get("PHASELINE_TEST_OWNER", f"{TEST_DB}_owner")
-TAP_LOGIN = f"{TEST_DB}_tap"  # the login pgTAP files run as: a member of the application role
+# the login pgTAP files run as, a member of the application role (PHASELINE_TEST_APP_LOGIN to name it)
+TAP_LOGIN = os.environ.get("PHASELINE_TEST_APP_LOGIN", f"{TEST_DB}_tap")
 HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "helpers.sql"))
 _CONFIG: list[pytest.Config] = []  # the running session's config, for the template loader's hook call
 
