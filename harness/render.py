@@ -126,8 +126,20 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
     ``handwritten = true`` marks a set whose rules and API are written by hand (samples: 130 and 230), which
     the generic API serves by dispatching to its own functions.
     """
-    known = {"name", "entity", "versions", "key", "artifact_type", "artifact_phase", "items", "item_key",
-             "item_data", "contract", "handwritten", "label"}
+    known = {
+        "name",
+        "entity",
+        "versions",
+        "key",
+        "artifact_type",
+        "artifact_phase",
+        "items",
+        "item_key",
+        "item_data",
+        "contract",
+        "handwritten",
+        "label",
+    }
     unknown = set(raw) - known
     if unknown:
         raise RenderError(f"{where}: decision set #{n} has unknown key(s) {', '.join(sorted(unknown))}")

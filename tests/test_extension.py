@@ -75,4 +75,7 @@ def test_an_extension_changes_no_run_once_file_of_phaseline():
     plain = {f.name: f.sha256 for f in Build.load().files if f.kind == "once"}
     extended = {f.name: f.sha256 for f in Build.load(extensions=(EXAMPLE,)).files if f.kind == "once"}
     assert {name: extended[name] for name in plain} == plain, "adding an extension later must not drift phaseline"
-    assert set(extended) - set(plain) == {"ext-acme/once/010_evidence_requests.sql"}
+    assert set(extended) - set(plain) == {
+        "ext-acme/once/010_evidence_requests.sql",
+        "ext-acme/once/020_review_checklist.sql",
+    }
