@@ -1,4 +1,4 @@
-{% import 'include/decision_shapes.sql' as d with context %}
+{% import 'include/decision_shapes.sql' as d with context -%}
 -- Decision sets (issue 16): sample selection generalized. The catalog of the
 -- declared sets, and the tables of the three sets phaseline ships besides
 -- samples. Named, not looped over `decision_sets`: a run-once file must not
@@ -24,4 +24,4 @@ COMMENT ON TABLE {{ schema }}.decision_sets IS 'The decision sets of phaseline.t
 -- {{ s.name }}
 {{ d.versions_table(s) }}
 {{ d.items_table(s) }}
-{% endfor %}
+{%- endfor %}

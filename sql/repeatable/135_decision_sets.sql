@@ -35,4 +35,4 @@ $fn$;
 {% for s in decision_sets if not s.handwritten %}
 
 {{ ds.rules(s) }}
-{% endfor %}
+{%- endfor %}
