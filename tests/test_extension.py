@@ -4,7 +4,7 @@ tests/extension_example declares a versioned entity (evidence_requests) in
 its own phaseline.toml and creates its table with the engine's column and
 index macros. Deployed with phaseline, the table gets the engine's triggers,
 the generic API serves it, the ledger records its files and validate covers
-it; the invariant suite of tests/test_entities.py runs for it too.
+it; the invariant suite of tests/test_declarations.py runs for it and its review_checklist decision set too.
 """
 
 from __future__ import annotations
