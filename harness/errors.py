@@ -145,6 +145,10 @@ class CyclePeriodOrderedError(InvalidArgumentError):
     rule = "cycle_period_ordered"
 
 
+class CyclePeriodRequiredError(InvalidArgumentError):
+    rule = "cycle_period_required"
+
+
 class DbRoleMappedError(AlreadyExistsError):
     rule = "db_role_mapped"
 
@@ -263,6 +267,10 @@ class PhaseNameIsPlainError(InvalidArgumentError):
 
 class PhaseNotCompletedError(WrongStateError):
     rule = "phase_not_completed"
+
+
+class PhaseOrdinalPositiveError(InvalidArgumentError):
+    rule = "phase_ordinal_positive"
 
 
 class PhaseOrdinalTakenError(InvalidArgumentError):
@@ -440,6 +448,7 @@ RULES: dict[str, type[PhaselineError]] = {
     "compat_view_read_only": CompatViewReadOnlyError,
     "cycle_period_finite": CyclePeriodFiniteError,
     "cycle_period_ordered": CyclePeriodOrderedError,
+    "cycle_period_required": CyclePeriodRequiredError,
     "db_role_mapped": DbRoleMappedError,
     "db_role_superuser": DbRoleSuperuserError,
     "decision_items_references": DecisionItemsReferencesError,
@@ -475,6 +484,7 @@ RULES: dict[str, type[PhaselineError]] = {
     "phase_data_shape": PhaseDataShapeError,
     "phase_name_is_plain": PhaseNameIsPlainError,
     "phase_not_completed": PhaseNotCompletedError,
+    "phase_ordinal_positive": PhaseOrdinalPositiveError,
     "phase_ordinal_taken": PhaseOrdinalTakenError,
     "phase_status_forward": PhaseStatusForwardError,
     "recommendation_shape": RecommendationShapeError,

@@ -11,7 +11,18 @@ phaseline gets it with no ``-p`` flag. What it gives a test session:
 - ``scratch_dsn`` (an empty database owned by the deploy role), ``world``
   (``test.world()`` committed), ``app_dsn`` (a login role granted the
   application role, as applications connect);
-- every ``pgtap/*.sql`` file under the test paths as one test item.
+- every ``pgtap/*.sql`` file under the test paths as one test item, run as
+  an application runs: as a login granted the application role
+  (``<test db>_tap``, in ``phaseline_app``), which calls the API and reads
+  its views and the test kit (``test.*`` helpers, ``peek.*`` read-only
+  views of the tables). A file that tests direct table writes (triggers
+  under a plain INSERT or UPDATE) says so on a line of its opening
+  comment, and then runs as the role that owns the tables::
+
+      -- phaseline: direct-writes
+
+  (``-- phaseline: superuser``: as the server's user, for a file that loads
+  volume with ``session_replication_role = replica``.)
 
 Phaseline is deployed the way a DBA on a managed service does it: as a
 plain login role that owns the database (``<test db>_owner``, no superuser,
@@ -19,7 +30,8 @@ no CREATEROLE; the group roles exist beforehand). The server comes from the
 libpq variables (phaseline.pgconn); PHASELINE_TEST_DB names the template
 (default phaseline_test) so that parallel runs on one server stay apart.
 Set PHASELINE_TEST_OWNER to an existing role to deploy as it, or to an empty
-string to deploy as the connecting user.
+string to deploy as the connecting user; PHASELINE_TEST_APP_LOGIN names the
+login pgTAP files run as (default ``<test db>_tap``).
 """
 
 from __future__ import annotations
@@ -47,6 +59,8 @@ except ImportError:  # pragma: no cover - exercised only in environments without
 SERVER = server_params()
 TEST_DB = os.environ.get("PHASELINE_TEST_DB", "phaseline_test")
 DEPLOY_OWNER = os.environ.get("PHASELINE_TEST_OWNER", f"{TEST_DB}_owner")
+# the login pgTAP files run as, a member of the application role (PHASELINE_TEST_APP_LOGIN to name it)
+TAP_LOGIN = os.environ.get("PHASELINE_TEST_APP_LOGIN", f"{TEST_DB}_tap")
 HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "helpers.sql"))
 _CONFIG: list[pytest.Config] = []  # the running session's config, for the template loader's hook call
 
@@ -104,12 +118,17 @@ def _server_problem() -> str | None:
 
 
 def _ensure_roles() -> None:
-    """The deploy owner (a plain login role) and the group roles, created as a DBA would beforehand."""
+    """The deploy owner (a plain login role), the group roles and the pgTAP login, created as a DBA would beforehand."""
     ctx = build().ctx
     with _admin() as conn:
         if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             return  # not a superuser: deploy as the connecting user, who must be able to create databases
-        for role, login in ((DEPLOY_OWNER, True), (ctx["app_role_name"], False), (ctx["readonly_role_name"], False)):
+        for role, login in (
+            (DEPLOY_OWNER, True),
+            (ctx["app_role_name"], False),
+            (ctx["readonly_role_name"], False),
+            (TAP_LOGIN, True),
+        ):
             if role and conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
                 try:
                     conn.execute(
@@ -117,6 +136,12 @@ def _ensure_roles() -> None:
                     )
                 except psycopg.errors.DuplicateObject:
                     pass  # a parallel session created it first
+        try:
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(ctx["app_role_name"]), sql.Identifier(TAP_LOGIN))
+            )
+        except psycopg.errors.UniqueViolation:
+            pass  # a parallel session granted it at the same moment (pg_auth_members' unique index)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -152,6 +177,12 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
     deploy(owner, build=build(), log=lambda *_: None)
     with psycopg.connect(owner, autocommit=True) as conn:
         conn.execute(HELPERS_SQL.read_bytes())
+        # What a pgTAP file acting as the application needs of the test kit,
+        # granted in the test template only: the helpers and read-only peeks.
+        app = sql.Identifier(build().ctx["app_role_name"])
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA test, peek TO {}").format(app))
+        conn.execute(sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test TO {}").format(app))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA peek TO {}").format(app))
     if _CONFIG:
         _CONFIG[0].hook.pytest_phaseline_load_template(dsn=owner)
 
@@ -287,9 +318,49 @@ def run_pgtap(conn: psycopg.Connection, path: Path) -> list[str]:
     return lines
 
 
+_MARKER = re.compile(r"^--\s*phaseline:\s*(\S.*?)\s*$")
+MARKERS = {
+    "direct-writes": "the file tests direct table writes: it runs as the role that owns the tables",
+    "superuser": "the file loads volume with triggers off (session_replication_role): it runs as the server's user",
+}
+
+
+def pgtap_markers(text: str) -> set[str]:
+    """The ``-- phaseline: <marker>`` lines of a pgTAP file's opening comment. Raises PgTapFailure on an unknown one."""
+    found = set()
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break  # the opening comment ends at the first line of SQL (or a blank line)
+        if m := _MARKER.match(line):
+            if m.group(1) not in MARKERS:
+                raise PgTapFailure(f"unknown marker {line.strip()!r}; known: " + ", ".join(sorted(MARKERS)))
+            found.add(m.group(1))
+    return found
+
+
+def pgtap_conninfo(dbname: str, markers: set[str]) -> str:
+    """Who runs a pgTAP file: the application's login, unless a marker says the tables' owner or the superuser."""
+    if "superuser" in markers:
+        return conninfo(dbname)
+    if "direct-writes" in markers:
+        return owner_conninfo(dbname)
+    if _role_exists(TAP_LOGIN):
+        return conninfo(dbname, user=TAP_LOGIN)
+    # no superuser made the login: the connecting user, acting as the application role
+    return conninfo(dbname, options=f"-c role={build().ctx['app_role_name']}")
+
+
+@functools.cache
+def _role_exists(role: str) -> bool:
+    with _admin() as conn:
+        return conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
 def _pgtap_test(phaseline_db, pgtap_path):  # the body of every pgTAP item
     try:
-        run_pgtap(phaseline_db, pgtap_path)
+        markers = pgtap_markers(pgtap_path.read_text())
+        with psycopg.connect(pgtap_conninfo(phaseline_db.info.dbname, markers)) as conn:
+            run_pgtap(conn, pgtap_path)
         return
     except PgTapFailure as exc:
         failure = str(exc)

@@ -93,6 +93,7 @@ def test_a_downstream_project_tests_its_own_sql_with_the_kit(venv, tmp_path):
     env = {
         "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
         "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
+        "PHASELINE_TEST_APP_LOGIN": "phaseline_downstream_tap",
     }
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -104,6 +105,7 @@ def test_a_downstream_project_tests_its_own_sql_with_the_kit(venv, tmp_path):
     env = {
         "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
         "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
+        "PHASELINE_TEST_APP_LOGIN": "phaseline_downstream_tap",
     }
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 1, out.stdout + out.stderr

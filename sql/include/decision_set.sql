@@ -22,6 +22,11 @@
   data that breaks the set's item contract.
 -#}
 
+{#- A trigger function serving one table is _<table>_<what> (README "Layout"). -#}
+{% macro trigger_fn(table, what) -%}
+{{ schema }}.{{ ('_' ~ table ~ what) | ident }}
+{%- endmacro %}
+
 {% macro fn_name(s, suffix) -%}
 {{ schema }}.{{ (s.fn ~ suffix) | ident }}
 {%- endmacro %}
@@ -57,7 +62,7 @@ $fn$;
 
 -- Invariant 9 at the review of a version: the engine refuses its creator,
 -- editors and submitter; this adds its recommenders and modifiers.
-CREATE OR REPLACE FUNCTION {{ fn_name(s, '_four_eyes') }}() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ trigger_fn(s.entity.table_name, '_four_eyes_items') }}() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_actor integer;
@@ -81,7 +86,7 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _150_four_eyes_items BEFORE UPDATE ON {{ vt }}
-    FOR EACH ROW EXECUTE FUNCTION {{ fn_name(s, '_four_eyes') }}();
+    FOR EACH ROW EXECUTE FUNCTION {{ trigger_fn(s.entity.table_name, '_four_eyes_items') }}();
 
 -- before_approve hook of the set's versions (render.py attaches it): every item decided.
 CREATE OR REPLACE FUNCTION {{ fn_name(s, '_before_approve') }}(p_version {{ vt }}) RETURNS void
@@ -107,7 +112,7 @@ $fn$;
 -- The rules of {{ s.items_name }}, per statement over transition tables (see
 -- 130_sample_decisions.sql, whose rules these are). JIT off: queries over
 -- transition tables are planned without statistics.
-CREATE OR REPLACE FUNCTION {{ fn_name(s, '_after_insert') }}() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ trigger_fn(s.items_name, '_rules_insert') }}() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor    integer;
@@ -238,7 +243,7 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ fn_name(s, '_after_update') }}() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ trigger_fn(s.items_name, '_rules_update') }}() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor    integer;
@@ -394,12 +399,12 @@ END
 $fn$;
 
 CREATE OR REPLACE TRIGGER _200_rules_insert AFTER INSERT ON {{ it }}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ fn_name(s, '_after_insert') }}();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ trigger_fn(s.items_name, '_rules_insert') }}();
 CREATE OR REPLACE TRIGGER _200_rules_update AFTER UPDATE ON {{ it }}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ fn_name(s, '_after_update') }}();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ trigger_fn(s.items_name, '_rules_update') }}();
 -- Invariant 8: items are never deleted.
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ it }}
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 
 -- Audit (invariant 10), as for sample_decisions: one event per statement and
 -- version, the rows as an array, updates with the old values of what changed.
@@ -408,7 +413,7 @@ CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ it }}
                  'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] %}
 -- The delta is static when only what a decision or an edit changes did
 -- change (the rules refuse anything else outside a backfill), as in 110.
-CREATE OR REPLACE FUNCTION {{ fn_name(s, '_audit_update') }}() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ trigger_fn(s.items_name, '_audit_update') }}() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids, old_values)
@@ -424,9 +429,9 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _900_audit_insert AFTER INSERT ON {{ it }}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_items_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_audit_insert();
 CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ it }}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ fn_name(s, '_audit_update') }}();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ trigger_fn(s.items_name, '_audit_update') }}();
 
 {% set c = schema ~ '.' ~ s.items_table ~ '.' -%}
 COMMENT ON COLUMN {{ c }}id IS 'The item''s id.';

@@ -272,5 +272,5 @@ CREATE OR REPLACE TRIGGER _100_version_update BEFORE UPDATE ON {{ t }}
     FOR EACH ROW EXECUTE FUNCTION {{ fn }}_update();
 -- Invariant 8: versions are never deleted.
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ t }}
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 {%- endmacro %}

@@ -17,6 +17,7 @@ ALTER TABLE {{ schema }}.report_attributes VALIDATE CONSTRAINT attribute_name_le
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT sample_key_not_blank;
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT sample_key_length;
 ALTER TABLE {{ schema }}.sample_decisions VALIDATE CONSTRAINT decision_note_length;
+ALTER TABLE {{ schema }}.workflow_phases VALIDATE CONSTRAINT phase_name_is_plain;
 {% for e in [entity('report_attribute'), entity('sample_selection'), entity('phase_data')] %}
 ALTER TABLE {{ schema }}.{{ e.table }} VALIDATE CONSTRAINT review_note_length;
 {% endfor -%}

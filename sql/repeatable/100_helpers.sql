@@ -299,7 +299,7 @@ END
 $fn$;
 
 -- Invariant 8 (and the audit log's append-only rule): rows are never deleted.
-CREATE OR REPLACE FUNCTION {{ schema }}._refuse_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_no_delete() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     RAISE EXCEPTION USING
@@ -313,7 +313,7 @@ END
 $fn$;
 
 -- The audit log accepts inserts only.
-CREATE OR REPLACE FUNCTION {{ schema }}._refuse_audit_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     RAISE EXCEPTION USING

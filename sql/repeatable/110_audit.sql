@@ -43,7 +43,7 @@ DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ e.table }};
 -- One row, one event. TG_ARGV[0]: the primary key column. The delta is the
 -- old value of every column whose value changed (an update that changed
 -- nothing is still an event, with an empty delta).
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_row() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_audit() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_new jsonb := to_jsonb(NEW);
@@ -67,7 +67,7 @@ $fn$;
 -- uncorrelated subquery, evaluated once and only if there is a row. JIT is
 -- off: a query over a transition table is planned without statistics, and
 -- compiling it cost more than running it.
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_audit_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids)
@@ -85,7 +85,7 @@ $fn$;
 -- change; when only the columns a decision or an edit changes did change
 -- (the rules refuse anything else outside a backfill), only those five are
 -- built, at a third of the cost per row.
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_decisions_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_audit_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids, old_values)
@@ -121,7 +121,7 @@ $check$;
 
 {% macro audit_row(table, pk) %}
 CREATE OR REPLACE TRIGGER _900_audit AFTER INSERT OR UPDATE ON {{ schema }}.{{ table | ident }}
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._audit_row({{ pk | literal }});
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._tg_audit({{ pk | literal }});
 {%- endmacro -%}
 
 -- Tables outside the versioning engine: audited, and never deleted from
@@ -129,14 +129,14 @@ CREATE OR REPLACE TRIGGER _900_audit AFTER INSERT OR UPDATE ON {{ schema }}.{{ t
 {% for table, pk, type in single %}
 {{- audit_row(table, pk) }}
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.{{ table | ident }}
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 {% endfor %}
 CREATE OR REPLACE TRIGGER _900_audit_insert AFTER INSERT ON {{ schema }}.sample_decisions
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_decisions_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_audit_insert();
 CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ schema }}.sample_decisions
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._audit_decisions_update();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_audit_update();
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.sample_decisions
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 -- Every versioned entity of phaseline.toml.
 {% for e in versioned %}
 {{- audit_row(e.table_name, 'id') }}
@@ -157,7 +157,7 @@ CREATE OR REPLACE FUNCTION {{ schema }}._audit_guard_partition(p_table regclass)
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     EXECUTE format('CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION %I._refuse_audit_change()', p_table, {{ schema_name | literal }});
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %I._tg_append_only()', p_table, {{ schema_name | literal }});
 END
 $fn$;
 
@@ -194,9 +194,9 @@ $fn$;
 -- The log itself: append-only, even for its owner (grants do not bind
 -- owners), on the parent, on every partition, and on 0.1.0's table.
 CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_log_0_1_0
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_audit_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_append_only();
 CREATE OR REPLACE TRIGGER _100_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {{ schema }}.audit_events
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._refuse_audit_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_append_only();
 SELECT {{ schema }}._audit_guard_partition(i.inhrelid::regclass)
   FROM pg_catalog.pg_inherits i
  WHERE i.inhparent = {{ (schema_name ~ '.audit_events') | literal }}::regclass;

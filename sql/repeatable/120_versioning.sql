@@ -7,7 +7,7 @@
 -- approved_artifacts is the engine's record of approvals: only the approval
 -- branch above (with phaseline.engine on) or the migration's backfill
 -- writes it; anything else would let the registry disagree with the versions.
-CREATE OR REPLACE FUNCTION {{ schema }}._approved_artifacts_guard() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._approved_artifacts_engine_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     IF {{ schema }}._backfilling() THEN
@@ -27,4 +27,4 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _100_engine_only BEFORE INSERT OR UPDATE ON {{ schema }}.approved_artifacts
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._approved_artifacts_guard();
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._approved_artifacts_engine_only();

@@ -39,7 +39,7 @@ $fn$;
 -- Invariant 9 at the review of a sample selection: the engine refuses the
 -- version's creator, editors and submitter; this adds its recommenders and
 -- modifiers. Runs after the engine's _100_version_update.
-CREATE OR REPLACE FUNCTION {{ schema }}._sample_selection_four_eyes() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_selection_versions_four_eyes() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_actor integer;
@@ -62,8 +62,9 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-CREATE OR REPLACE TRIGGER _150_four_eyes_samples BEFORE UPDATE ON {{ schema }}.sample_selection_versions
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._sample_selection_four_eyes();
+DROP TRIGGER IF EXISTS _150_four_eyes_samples ON {{ schema }}.sample_selection_versions;  -- its name until 0.2.0
+CREATE OR REPLACE TRIGGER _150_four_eyes BEFORE UPDATE ON {{ schema }}.sample_selection_versions
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._sample_selection_versions_four_eyes();
 
 CREATE OR REPLACE FUNCTION {{ schema }}._raise_dangling(p_what text, p_count bigint, p_values text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
@@ -82,7 +83,7 @@ $fn$;
 -- JIT is off in these triggers: their queries over transition tables are
 -- planned on every call without statistics, the estimates of their joins
 -- are off by orders of magnitude, and compiling them cost more than they ran.
-CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_rules_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor   integer;
@@ -214,7 +215,7 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_after_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_rules_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE
     v_actor   integer;
@@ -361,9 +362,9 @@ END
 $fn$;
 
 CREATE OR REPLACE TRIGGER _200_rules_insert AFTER INSERT ON {{ schema }}.sample_decisions
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_after_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_rules_insert();
 CREATE OR REPLACE TRIGGER _200_rules_update AFTER UPDATE ON {{ schema }}.sample_decisions
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_after_update();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_rules_update();
 
 -- before_approve hook of sample_selection (phaseline.toml): every sample decided.
 CREATE OR REPLACE FUNCTION {{ schema }}._sample_selection_before_approve(p_version {{ schema }}.sample_selection_versions) RETURNS void

@@ -22,7 +22,7 @@ $fn$;
 
 -- Every set's items are audited as sample_decisions are (110_audit.sql): one
 -- INSERT event per statement and version, listing its rows.
-CREATE OR REPLACE FUNCTION {{ schema }}._audit_items_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_audit_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 BEGIN
     INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids)

@@ -60,7 +60,7 @@ LANGUAGE sql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
              WHERE p_completing AND coalesce(jsonb_typeof(p_data -> r), 'null') = 'null') AS x;
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ schema }}._workflow_phases_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._workflow_phases_contract_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_problems text[] := {{ schema }}._contract_problems(NEW.data_contract);
@@ -76,10 +76,10 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _200_contract_check BEFORE INSERT OR UPDATE ON {{ schema }}.workflow_phases
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._workflow_phases_check();
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._workflow_phases_contract_check();
 
 -- Runs after the engine's _100_version_* triggers (names fix the order).
-CREATE OR REPLACE FUNCTION {{ schema }}._phase_data_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._workflow_phase_data_phase_contract() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_contract jsonb;
@@ -135,7 +135,7 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER _200_phase_contract BEFORE INSERT OR UPDATE ON {{ schema }}.workflow_phase_data
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._phase_data_check();
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._workflow_phase_data_phase_contract();
 
 -- before_submit hook of phase_data (phaseline.toml): only completed work goes to review.
 CREATE OR REPLACE FUNCTION {{ schema }}._phase_data_before_submit(p_version {{ schema }}.workflow_phase_data) RETURNS void

@@ -29,7 +29,7 @@ $fn$;
 -- report_id (phaseline.toml requires the key to start with them).
 -- Runs after the engine's _100_version_* triggers (names fix the order), so
 -- the engine has refused illegal moves and set the actor's fields already.
-CREATE OR REPLACE FUNCTION {{ schema }}._version_write_scope() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_write_scope() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     IF {{ schema }}._backfilling() THEN
@@ -59,7 +59,7 @@ $fn$;
 
 -- A rejection says what must change, in more than whitespace (finding 5:
 -- the engine's btrim() let E' \n ' through). Migrated history is exempt.
-CREATE OR REPLACE FUNCTION {{ schema }}._review_note_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION {{ schema }}._tg_review_note() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
     IF NEW.version_status = 'rejected' AND OLD.version_status IS DISTINCT FROM 'rejected'
@@ -76,7 +76,7 @@ $fn$;
 
 {% for e in versioned %}
 CREATE OR REPLACE TRIGGER _160_review_note BEFORE UPDATE ON {{ schema }}.{{ e.table }}
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._review_note_check();
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._tg_review_note();
 CREATE OR REPLACE TRIGGER _160_write_scope BEFORE INSERT OR UPDATE ON {{ schema }}.{{ e.table }}
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._version_write_scope();
+    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._tg_write_scope();
 {% endfor -%}

@@ -179,12 +179,19 @@ BEGIN
     p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_admin(p_actor, 'create test cycles');
     PERFORM {{ schema }}._check_text(p_name, 'cycle_name', 'the name of a test cycle');
-    IF p_period_start IS NULL OR p_period_end IS NULL OR p_period_end < p_period_start THEN
+    IF p_period_start IS NULL OR p_period_end IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'cycle_period_required',
+            MESSAGE = format('test cycle %s needs the first and the last day of its period', quote_literal({{ schema }}._prefix(p_name))),
+            DETAIL = format('period_start=%s, period_end=%s', coalesce(p_period_start::text, 'null'), coalesce(p_period_end::text, 'null')),
+            HINT = 'Pass both dates.';
+    END IF;
+    IF p_period_end < p_period_start THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'cycle_period_ordered',
             MESSAGE = format('test cycle %s needs a period that ends on or after it starts', quote_literal({{ schema }}._prefix(p_name))),
             DETAIL = format('period_start=%s, period_end=%s', p_period_start, p_period_end),
-            HINT = 'Pass both dates, the end not before the start.';
+            HINT = 'Pass an end on or after the start.';
     END IF;
     IF NOT (isfinite(p_period_start) AND isfinite(p_period_end)) THEN
         RAISE EXCEPTION USING

@@ -121,12 +121,17 @@ BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_admin(p_actor, 'register phases');
-    IF p_phase IS NULL OR p_phase !~ '^[a-z][a-z0-9_]{0,62}$' OR p_ordinal IS NULL OR p_ordinal < 1 THEN
+    IF p_phase IS NULL OR NOT {{ schema }}._is_phase_name(p_phase) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_name_is_plain',
-            MESSAGE = format('phase %s at ordinal %s: a phase needs a plain name and a positive ordinal',
-                             coalesce(quote_literal({{ schema }}._prefix(p_phase)), 'null'), coalesce(p_ordinal::text, 'null')),
-            HINT = 'Names are lower case letters, digits and underscores, starting with a letter.';
+            MESSAGE = format('phase %s: a phase needs a plain name', coalesce(quote_literal({{ schema }}._prefix(p_phase)), 'null')),
+            HINT = 'Names are lower case letters, digits and underscores, starting with a letter, at most 63 characters.';
+    END IF;
+    IF p_ordinal IS NULL OR p_ordinal < 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'phase_ordinal_positive',
+            MESSAGE = format('phase %s at ordinal %s: a phase needs a positive ordinal', quote_literal(p_phase), coalesce(p_ordinal::text, 'null')),
+            HINT = 'Ordinals count from 1; pick a free one.';
     END IF;
     SELECT phase_name INTO v_taken FROM {{ schema }}.workflow_phases WHERE ordinal = p_ordinal AND phase_name <> p_phase;
     IF v_taken IS NOT NULL THEN

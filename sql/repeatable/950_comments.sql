@@ -55,8 +55,9 @@ cannot deactivate themselves), P0002 unknown_user (p_user does not exist).
 {% call doc('FUNCTION', api ~ 'create_cycle(text, date, date, integer)') %}
 Creates a test cycle over a reporting period and returns its cycle_id. p_name: unique regardless of case, not
 blank; p_period_start, p_period_end: the period, the end on or after the start; p_actor: the admin acting.
-Returns test_cycles.cycle_id (uuid). Errors: {{ actor_errors }}, 42501 admin_only, 22023 cycle_period_ordered
-(blank name, missing date, or the period ends before it starts), 23505 test_cycles_name_key (the name is taken).
+Returns test_cycles.cycle_id (uuid). Errors: {{ actor_errors }}, 42501 admin_only, 22023 cycle_name_not_blank,
+22001 cycle_name_length, 22023 cycle_period_required (a date is missing), 22023 cycle_period_ordered (the period
+ends before it starts), 22023 cycle_period_finite (infinity), 23505 test_cycles_name_key (the name is taken).
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'create_report(text, integer, integer)') %}
@@ -272,7 +273,8 @@ saved is not re-checked. p_phase: the phase_name, lower case letters, digits and
 letter; p_ordinal: its position, positive and not taken by another phase; p_contract: its data contract
 {"required": [keys], "properties": {key: {"type": string|number|integer|boolean|array|object}}}, null for none;
 p_actor: the admin acting. Returns nothing. Errors: {{ actor_errors }}, 42501 admin_only, 22023
-phase_name_is_plain (bad name or ordinal), 22023 phase_ordinal_taken, 22023 phase_contract_malformed.
+phase_name_is_plain (not a plain name), 22023 phase_ordinal_positive (no ordinal, or below 1), 22023
+phase_ordinal_taken, 22023 phase_contract_malformed.
 {% endcall %}
 
 {% call doc('FUNCTION', api ~ 'phase_overview(uuid, uuid)') %}

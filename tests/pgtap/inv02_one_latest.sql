@@ -1,12 +1,12 @@
 -- Invariant 2: exactly one is_latest row per version key, and it is the one
 -- with the highest number; a new version takes the flag over. Nobody moves
 -- the flag by hand: a direct UPDATE of is_latest is refused either way.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(13);
 
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
-CREATE TEMP TABLE v (name text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.v(p_name text) RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT id FROM v WHERE name = p_name $$;
+SELECT test.world();
+
 -- Keys of a table that break invariant 2: not exactly one latest, or the latest is not the highest.
 CREATE FUNCTION pg_temp.bad_keys(p_table regclass, p_key text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE v_n bigint;
@@ -20,37 +20,37 @@ BEGIN
     RETURN v_n;
 END $$;
 
-INSERT INTO v SELECT 'a1', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester) FROM w;
-SELECT ok((SELECT is_latest FROM phaseline.report_attributes WHERE id = pg_temp.v('a1')),
+SELECT test.remember('a1', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'balance', '{}', test.id('tester')));
+SELECT ok((SELECT is_latest FROM phaseline.report_attributes WHERE id = test.uid('a1')),
     'the first version of a key is its latest');
-SELECT phaseline_api.submit_version(pg_temp.v('a1'), tester) FROM w;
-SELECT phaseline_api.approve_version(pg_temp.v('a1'), owner) FROM w;
-INSERT INTO v SELECT 'a2', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{"v": 2}', tester) FROM w;
+SELECT phaseline_api.submit_version(test.uid('a1'), test.id('tester'));
+SELECT phaseline_api.approve_version(test.uid('a1'), test.id('owner'));
+SELECT test.remember('a2', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'balance', '{"v": 2}', test.id('tester')));
 SELECT results_eq(
     $$SELECT version_number, is_latest FROM phaseline.report_attributes WHERE attribute_name = 'balance' ORDER BY 1$$,
     $$VALUES (1, false), (2, true)$$,
     'a new version takes the latest flag from the approved one before it');
-SELECT phaseline_api.submit_version(pg_temp.v('a2'), tester) FROM w;
-SELECT phaseline_api.reject_version(pg_temp.v('a2'), owner, 'no') FROM w;
-INSERT INTO v SELECT 'a3', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{"v": 3}', tester) FROM w;
+SELECT phaseline_api.submit_version(test.uid('a2'), test.id('tester'));
+SELECT phaseline_api.reject_version(test.uid('a2'), test.id('owner'), 'no');
+SELECT test.remember('a3', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'balance', '{"v": 3}', test.id('tester')));
 SELECT results_eq(
     $$SELECT version_number, is_latest FROM phaseline.report_attributes WHERE attribute_name = 'balance' ORDER BY 1$$,
     $$VALUES (1, false), (2, false), (3, true)$$,
     'a new version takes the latest flag from a rejected one too');
-SELECT is((SELECT is_latest FROM phaseline.report_attributes WHERE id = pg_temp.v('a2')), false,
+SELECT is((SELECT is_latest FROM phaseline.report_attributes WHERE id = test.uid('a2')), false,
     'rejecting a version does not give the flag back to an older one');
 
 -- The other tables, each with a few versions.
-INSERT INTO v SELECT 's1', phaseline_api.start_sample_selection(cycle, report, tester) FROM w;
-SELECT phaseline_api.submit_version(pg_temp.v('s1'), tester) FROM w;
-SELECT phaseline_api.approve_version(pg_temp.v('s1'), owner) FROM w;
-INSERT INTO v SELECT 's2', phaseline_api.start_sample_selection(cycle, report, tester) FROM w;
-INSERT INTO v SELECT 'p1', phaseline_api.start_phase(cycle, report, 'request_info', tester) FROM w;
-SELECT phaseline_api.save_phase_data(pg_temp.v('p1'), '{"requests_sent": 2}', tester) FROM w;
-SELECT phaseline_api.complete_phase(pg_temp.v('p1'), tester) FROM w;
-SELECT phaseline_api.submit_version(pg_temp.v('p1'), tester) FROM w;
-SELECT phaseline_api.reject_version(pg_temp.v('p1'), owner, 'redo') FROM w;
-INSERT INTO v SELECT 'p2', phaseline_api.start_phase(cycle, report, 'request_info', tester) FROM w;
+SELECT test.remember('s1', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('tester')));
+SELECT phaseline_api.submit_version(test.uid('s1'), test.id('tester'));
+SELECT phaseline_api.approve_version(test.uid('s1'), test.id('owner'));
+SELECT test.remember('s2', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('tester')));
+SELECT test.remember('p1', phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'request_info', test.id('tester')));
+SELECT phaseline_api.save_phase_data(test.uid('p1'), '{"requests_sent": 2}', test.id('tester'));
+SELECT phaseline_api.complete_phase(test.uid('p1'), test.id('tester'));
+SELECT phaseline_api.submit_version(test.uid('p1'), test.id('tester'));
+SELECT phaseline_api.reject_version(test.uid('p1'), test.id('owner'), 'redo');
+SELECT test.remember('p2', phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'request_info', test.id('tester')));
 
 SELECT is(pg_temp.bad_keys('phaseline.report_attributes', 'cycle_id, report_id, attribute_name'), 0::bigint,
     'every report attribute key has one latest version, its highest');
@@ -60,16 +60,16 @@ SELECT is(pg_temp.bad_keys('phaseline.workflow_phase_data', 'cycle_id, report_id
     'every phase data key has one latest version, its highest');
 
 -- Direct writes, as the table owner with an actor, that would move the flag.
-SELECT set_config('phaseline.actor', owner::text, true) FROM w;
-SELECT test.throws_rule(format('UPDATE phaseline.report_attributes SET is_latest = false WHERE id = %L', pg_temp.v('a3')),
+SELECT test.act('owner');
+SELECT test.throws_rule($$UPDATE phaseline.report_attributes SET is_latest = false WHERE id = test.uid('a3')$$,
     '55000', 'engine_managed', 'a direct UPDATE cannot take the flag off the latest version');
-SELECT test.throws_rule(format('UPDATE phaseline.report_attributes SET is_latest = true WHERE id = %L', pg_temp.v('a1')),
+SELECT test.throws_rule($$UPDATE phaseline.report_attributes SET is_latest = true WHERE id = test.uid('a1')$$,
     '55000', 'engine_managed', 'a direct UPDATE cannot put the flag on an older version');
-SELECT test.throws_rule(format('UPDATE phaseline.sample_selection_versions SET is_latest = false WHERE id = %L', pg_temp.v('s2')),
+SELECT test.throws_rule($$UPDATE phaseline.sample_selection_versions SET is_latest = false WHERE id = test.uid('s2')$$,
     '55000', 'engine_managed', 'the flag of a sample selection version is the engine''s too');
-SELECT test.throws_rule(format('UPDATE phaseline.workflow_phase_data SET is_latest = true WHERE id = %L', pg_temp.v('p1')),
+SELECT test.throws_rule($$UPDATE phaseline.workflow_phase_data SET is_latest = true WHERE id = test.uid('p1')$$,
     '55000', 'engine_managed', 'the flag of a phase data version is the engine''s too');
-SELECT test.throws_rule(format($$UPDATE phaseline.report_attributes SET is_latest = false, definition = '{"x": 1}' WHERE id = %L$$, pg_temp.v('a3')),
+SELECT test.throws_rule($$UPDATE phaseline.report_attributes SET is_latest = false, definition = '{"x": 1}' WHERE id = test.uid('a3')$$,
     '55000', 'engine_managed', 'the flag cannot ride along with an edit of a draft');
 SELECT results_eq(
     $$SELECT version_number, is_latest FROM phaseline.report_attributes WHERE attribute_name = 'balance' ORDER BY 1$$,

@@ -3,20 +3,19 @@
 -- TRUNCATE alike); the audit log is never updated, deleted or truncated
 -- (55000 audit_append_only). TRUNCATE uses CASCADE where foreign keys would
 -- otherwise stop it first, so the guard itself is what refuses.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(29);
 
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
-CREATE TEMP TABLE v (name text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.v(p_name text) RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT id FROM v WHERE name = p_name $$;
+SELECT test.world();
 
 -- One row in every table, an approval among them.
-INSERT INTO v SELECT 'attr', phaseline_api.propose_report_attribute(cycle, report, 'balance', '{}', tester) FROM w;
-SELECT phaseline_api.submit_version(pg_temp.v('attr'), tester) FROM w;
-SELECT phaseline_api.approve_version(pg_temp.v('attr'), owner) FROM w;
-INSERT INTO v SELECT 'sel', phaseline_api.start_sample_selection(cycle, report, tester) FROM w;
-SELECT phaseline_api.recommend_samples(pg_temp.v('sel'), '[{"sample_key": "L-1"}, {"sample_key": "L-2"}]', 'tester', tester) FROM w;
-INSERT INTO v SELECT 'phase', phaseline_api.start_phase(cycle, report, 'scoping', tester) FROM w;
+SELECT test.remember('attr', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'balance', '{}', test.id('tester')));
+SELECT phaseline_api.submit_version(test.uid('attr'), test.id('tester'));
+SELECT phaseline_api.approve_version(test.uid('attr'), test.id('owner'));
+SELECT test.remember('sel', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('tester')));
+SELECT phaseline_api.recommend_samples(test.uid('sel'), '[{"sample_key": "L-1"}, {"sample_key": "L-2"}]', 'tester', test.id('tester'));
+SELECT test.remember('phase', phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'scoping', test.id('tester')));
 -- Row counts of every table, read now (before) and again at the end.
 CREATE TEMP VIEW counts AS
 SELECT 'report_attributes' AS t, count(*) AS n FROM phaseline.report_attributes
@@ -33,20 +32,20 @@ UNION ALL SELECT 'audit_events', count(*) FROM phaseline.audit_events;
 CREATE TEMP TABLE before AS SELECT * FROM counts;
 
 -- The refusal comes from the rule, not from a missing actor.
-SELECT set_config('phaseline.actor', admin::text, true) FROM w;
+SELECT test.act('admin');
 
 -- Versioned tables.
-SELECT test.throws_rule(format('DELETE FROM phaseline.report_attributes WHERE id = %L', pg_temp.v('attr')),
+SELECT test.throws_rule($$DELETE FROM phaseline.report_attributes WHERE id = test.uid('attr')$$,
     '55000', 'no_delete', 'an approved report attribute version cannot be deleted');
 SELECT test.throws_rule('DELETE FROM phaseline.report_attributes WHERE false',
     '55000', 'no_delete', 'even a DELETE that matches nothing is refused on report_attributes');
 SELECT test.throws_rule('TRUNCATE phaseline.report_attributes',
     '55000', 'no_delete', 'report_attributes cannot be truncated');
-SELECT test.throws_rule(format('DELETE FROM phaseline.sample_selection_versions WHERE id = %L', pg_temp.v('sel')),
+SELECT test.throws_rule($$DELETE FROM phaseline.sample_selection_versions WHERE id = test.uid('sel')$$,
     '55000', 'no_delete', 'a draft sample selection version cannot be deleted');
 SELECT test.throws_rule('TRUNCATE phaseline.sample_selection_versions CASCADE',
     '55000', 'no_delete', 'sample_selection_versions cannot be truncated');
-SELECT test.throws_rule(format('DELETE FROM phaseline.workflow_phase_data WHERE id = %L', pg_temp.v('phase')),
+SELECT test.throws_rule($$DELETE FROM phaseline.workflow_phase_data WHERE id = test.uid('phase')$$,
     '55000', 'no_delete', 'a draft phase data version cannot be deleted');
 SELECT test.throws_rule('TRUNCATE phaseline.workflow_phase_data',
     '55000', 'no_delete', 'workflow_phase_data cannot be truncated');
@@ -58,8 +57,8 @@ SELECT test.throws_rule('TRUNCATE phaseline.sample_decisions',
     '55000', 'no_delete', 'sample_decisions cannot be truncated');
 
 -- Reference tables and the artifact registry.
-SELECT test.throws_rule(format('DELETE FROM phaseline.users WHERE user_id = %s', viewer),
-    '55000', 'no_delete', 'a user who never acted cannot be deleted either') FROM w;
+SELECT test.throws_rule($$DELETE FROM phaseline.users WHERE user_id = test.id('viewer')$$,
+    '55000', 'no_delete', 'a user who never acted cannot be deleted either');
 SELECT test.throws_rule('TRUNCATE phaseline.users CASCADE',
     '55000', 'no_delete', 'users cannot be truncated');
 SELECT test.throws_rule('DELETE FROM phaseline.test_cycles',
@@ -88,7 +87,7 @@ SELECT test.throws_rule('TRUNCATE phaseline.workflow_phases CASCADE',
 -- phaseline.audit_log is a read-only view over it.
 SELECT test.throws_rule($$UPDATE phaseline.audit_events SET actor = actor$$,
     '55000', 'audit_append_only', 'audit rows cannot be updated, even to the same value');
-SELECT test.throws_rule($$UPDATE phaseline.audit_events SET old_values = '{}' WHERE row_key = $$ || quote_literal(pg_temp.v('attr')),
+SELECT test.throws_rule($$UPDATE phaseline.audit_events SET old_values = '{}' WHERE row_key = $$ || quote_literal(test.uid('attr')),
     '55000', 'audit_append_only', 'the recorded change of an audit entry cannot be rewritten');
 SELECT test.throws_rule('DELETE FROM phaseline.audit_events',
     '55000', 'audit_append_only', 'audit rows cannot be deleted');

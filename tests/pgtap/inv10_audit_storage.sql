@@ -4,9 +4,10 @@
 -- bulk write is one event per statement and version, an update keeps only
 -- the old values of what changed; and audit_trail() reads it by index probes
 -- (its own per-month query, taken from its source, at 300,000 entries).
+-- phaseline: superuser
 BEGIN;
 SELECT plan(19);
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
+SELECT test.world();
 
 -- Partitions: this month and three ahead, from deploy.
 SELECT is((SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -33,19 +34,19 @@ SELECT is((SELECT string_agg(rel || ': ' || op || ' -> ' || coalesce(rule, 'allo
     NULL, 'every one refuses UPDATE, DELETE (even of nothing) and TRUNCATE with audit_append_only');
 
 -- Bulk writes: one event per statement and version, no row copied.
-CREATE TEMP TABLE v AS SELECT phaseline_api.start_sample_selection(cycle, report, tester) AS sel FROM w;
+SELECT test.remember('sel', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('tester')));
 CREATE TEMP TABLE mark AS SELECT coalesce(max(id), 0) AS id FROM phaseline.audit_events;
-SELECT phaseline_api.recommend_samples(sel, '[{"sample_key": "A", "data": {"n": 1}}, {"sample_key": "B"}, {"sample_key": "C"}]', 'tester', tester) FROM v, w;
+SELECT phaseline_api.recommend_samples(test.uid('sel'), '[{"sample_key": "A", "data": {"n": 1}}, {"sample_key": "B"}, {"sample_key": "C"}]', 'tester', test.id('tester'));
 SELECT results_eq(
     $$SELECT action, table_name, row_key COLLATE "default", cardinality(row_ids), old_values IS NULL FROM phaseline.audit_events WHERE id > (SELECT id FROM mark)$$,
-    $$SELECT 'INSERT', 'sample_decisions', sel::text, 3, true FROM v$$,
+    $$SELECT 'INSERT', 'sample_decisions', test.uid('sel')::text, 3, true$$,
     'recommending three samples writes one event: the version and the three row ids, no row data');
 SELECT is((SELECT array_agg(x ORDER BY x) FROM phaseline.audit_events e, unnest(e.row_ids) x WHERE e.id > (SELECT id FROM mark)),
-          (SELECT array_agg(id ORDER BY id) FROM phaseline.sample_decisions WHERE version_id = (SELECT sel FROM v)),
+          (SELECT array_agg(id ORDER BY id) FROM phaseline.sample_decisions WHERE version_id = test.uid('sel')),
     'the event lists exactly the inserted rows');
-SELECT phaseline_api.submit_version(sel, tester) FROM v, w;
+SELECT phaseline_api.submit_version(test.uid('sel'), test.id('tester'));
 UPDATE mark SET id = (SELECT max(id) FROM phaseline.audit_events);
-SELECT phaseline_api.decide_samples(sel, '[{"sample_key": "A", "status": "approved"}, {"sample_key": "B", "status": "modified", "data": {"n": 2}}]', owner) FROM v, w;
+SELECT phaseline_api.decide_samples(test.uid('sel'), '[{"sample_key": "A", "status": "approved"}, {"sample_key": "B", "status": "modified", "data": {"n": 2}}]', test.id('owner'));
 SELECT results_eq(
     $$SELECT d.sample_key COLLATE "default", e.old_values -> (array_position(e.row_ids, d.id) - 1)
         FROM phaseline.audit_events e JOIN phaseline.sample_decisions d ON d.id = ANY (e.row_ids)
@@ -56,28 +57,28 @@ SELECT results_eq(
 SELECT results_eq(
     $$SELECT t.action, t.old_row ->> 'decision_status', t.new_row ->> 'decision_status', t.old_row -> 'sample_data', t.new_row -> 'sample_data'
         FROM phaseline.sample_decisions d, phaseline_api.audit_trail(d.id) t
-       WHERE d.version_id = (SELECT sel FROM v) AND d.sample_key = 'B' ORDER BY t.audit_id$$,
+       WHERE d.version_id = test.uid('sel') AND d.sample_key = 'B' ORDER BY t.audit_id$$,
     $$VALUES ('INSERT', NULL, 'pending', NULL::jsonb, '{}'::jsonb), ('UPDATE', 'pending', 'modified', '{}', '{"n": 2}')$$,
     'audit_trail rebuilds both whole rows of a sample decision from the table and the delta');
 
 -- Single-row writes: one event each, the delta only.
-CREATE TEMP TABLE a AS SELECT phaseline_api.propose_report_attribute(cycle, report, 'storage', '{"v": 1}', tester) AS id FROM w;
-SELECT phaseline_api.update_report_attribute(id, '{"v": 2}', tester) FROM a, w;
+SELECT test.remember('a', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'storage', '{"v": 1}', test.id('tester')));
+SELECT phaseline_api.update_report_attribute(test.uid('a'), '{"v": 2}', test.id('tester'));
 SELECT results_eq(
-    $$SELECT action, row_ids IS NULL, old_values FROM phaseline.audit_events WHERE row_key = (SELECT id::text FROM a) ORDER BY id$$,
+    $$SELECT action, row_ids IS NULL, old_values FROM phaseline.audit_events WHERE row_key = test.uid('a')::text ORDER BY id$$,
     $$VALUES ('INSERT', true, NULL::jsonb), ('UPDATE', true, '{"definition": {"v": 1}}'::jsonb)$$,
     'a version''s insert is one event with no row data, its edit one event with the old definition');
-SELECT is((SELECT new_row FROM phaseline_api.audit_trail((SELECT id FROM a)) ORDER BY audit_id DESC LIMIT 1),
-          (SELECT to_jsonb(r) FROM phaseline.report_attributes r WHERE id = (SELECT id FROM a)),
+SELECT is((SELECT new_row FROM phaseline_api.audit_trail(test.uid('a')) ORDER BY audit_id DESC LIMIT 1),
+          (SELECT to_jsonb(r) FROM phaseline.report_attributes r WHERE id = test.uid('a')),
     'the newest rebuilt row is the row as it is');
-SELECT is((SELECT new_row FROM phaseline_api.audit_trail((SELECT id FROM a)) ORDER BY audit_id LIMIT 1),
-          (SELECT to_jsonb(r) || '{"definition": {"v": 1}}' FROM phaseline.report_attributes r WHERE id = (SELECT id FROM a)),
+SELECT is((SELECT new_row FROM phaseline_api.audit_trail(test.uid('a')) ORDER BY audit_id LIMIT 1),
+          (SELECT to_jsonb(r) || '{"definition": {"v": 1}}' FROM phaseline.report_attributes r WHERE id = test.uid('a')),
     'the inserted row is rebuilt with the definition it had then');
 SELECT is((SELECT count(*)::int FROM phaseline_api.audit_trail(gen_random_uuid())), 0, 'a row nobody wrote has no trail');
 
 -- The view keeps the 0.1.0 columns: one entry per row and change.
 SELECT results_eq(
-    $$SELECT action, old_row -> 'definition', new_row -> 'definition' FROM phaseline.audit_log WHERE row_id = (SELECT id::text FROM a) ORDER BY id$$,
+    $$SELECT action, old_row -> 'definition', new_row -> 'definition' FROM phaseline.audit_log WHERE row_id = test.uid('a')::text ORDER BY id$$,
     $$VALUES ('INSERT', NULL::jsonb, '{"v": 1}'::jsonb), ('UPDATE', '{"v": 1}', '{"v": 2}')$$,
     'phaseline.audit_log shows the same entries with whole rows');
 SELECT is((SELECT count(*)::int FROM phaseline.audit_log WHERE table_name = 'sample_decisions'), 5,
@@ -101,14 +102,14 @@ END
 $$;
 SET LOCAL session_replication_role = replica;  -- the row as it was two months ago, written without the engine
 INSERT INTO phaseline.report_attributes (id, version_number, created_by, created_at, cycle_id, report_id, attribute_name, definition)
-SELECT 'a0000000-0000-4000-8000-000000000001', 1, tester, now() - interval '2 months', cycle, report, 'old', '{"v": 2}' FROM w;
+SELECT 'a0000000-0000-4000-8000-000000000001', 1, test.id('tester'), now() - interval '2 months', test.uid('cycle'), test.uid('report'), 'old', '{"v": 2}';
 SET LOCAL session_replication_role = origin;
 INSERT INTO phaseline.audit_events (at, logged_at, actor, action, table_name, row_key, old_values)
-SELECT t, t, (SELECT tester FROM w), a, 'report_attributes', 'a0000000-0000-4000-8000-000000000001', d
+SELECT t, t, test.id('tester'), a, 'report_attributes', 'a0000000-0000-4000-8000-000000000001', d
   FROM (VALUES ((SELECT this_month FROM m) - interval '2 months' + interval '3 days', 'INSERT', NULL::jsonb),
                ((SELECT this_month FROM m) - interval '1 month' + interval '3 days', 'UPDATE', '{"definition": {"v": 1}}'::jsonb)) AS x(t0, a, d),
        LATERAL (SELECT t0 AT TIME ZONE 'UTC' AS t) y;
-SELECT phaseline_api.update_report_attribute('a0000000-0000-4000-8000-000000000001', '{"v": 3}', tester) FROM w;
+SELECT phaseline_api.update_report_attribute('a0000000-0000-4000-8000-000000000001', '{"v": 3}', test.id('tester'));
 SELECT results_eq(
     $$SELECT action, old_row -> 'definition', new_row -> 'definition', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM')
         FROM phaseline_api.audit_trail('a0000000-0000-4000-8000-000000000001') ORDER BY audit_id$$,
@@ -119,7 +120,7 @@ SELECT results_eq(
 
 -- At scale: 300,000 entries of other rows, then audit_trail's own query by index.
 INSERT INTO phaseline.audit_events (actor, action, table_name, row_key)
-SELECT (SELECT admin FROM w), 'INSERT', 'report_attributes', gen_random_uuid()::text FROM generate_series(1, 300000);
+SELECT test.id('admin'), 'INSERT', 'report_attributes', gen_random_uuid()::text FROM generate_series(1, 300000);
 ANALYZE phaseline.audit_events;
 -- The query audit_trail runs per month, from its source, for this month.
 CREATE TEMP TABLE q AS

@@ -4,19 +4,20 @@
 -- a containment query on the payload uses the GIN index. The queries are
 -- taken from the functions' own source, with literal ids, so the test
 -- follows the product.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(5);
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
+SELECT test.world();
 
 -- 100 cycles x 100 reports, written set-based by the table owner.
-DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT admin FROM w)::text, true); END$$;
+SELECT test.act('admin');
 INSERT INTO phaseline.test_cycles (name, period_start, period_end, created_by)
-SELECT 'Cycle ' || i, date '2020-01-01' + i, date '2020-01-01' + i + 90, admin FROM generate_series(1, 100) AS i, w;
+SELECT 'Cycle ' || i, date '2020-01-01' + i, date '2020-01-01' + i + 90, test.id('admin') FROM generate_series(1, 100) AS i;
 INSERT INTO phaseline.reports (name, owner_user_id, created_by)
-SELECT 'Report ' || i, owner, admin FROM generate_series(1, 100) AS i, w;
+SELECT 'Report ' || i, test.id('owner'), test.id('admin') FROM generate_series(1, 100) AS i;
 INSERT INTO phaseline.cycle_reports (cycle_id, report_id, tester_user_id, assigned_by)
-SELECT c.cycle_id, r.report_id, w.tester, w.admin
-  FROM phaseline.test_cycles c, phaseline.reports r, w
+SELECT c.cycle_id, r.report_id, test.id('tester'), test.id('admin')
+  FROM phaseline.test_cycles c, phaseline.reports r
  WHERE c.name LIKE 'Cycle %' AND r.name LIKE 'Report %';
 
 -- Per pair: scoping version 1 approved, and on half of the pairs a version
@@ -28,17 +29,17 @@ SET LOCAL phaseline.backfill = 'on';
 INSERT INTO phaseline.workflow_phase_data
        (cycle_id, report_id, phase_name, version_number, is_latest, version_status, created_by,
         submitted_at, submitted_by, reviewed_at, reviewed_by, phase_status, phase_data, started_at, completed_at)
-SELECT cr.cycle_id, cr.report_id, 'scoping', 1, n % 2 = 1, 'approved', w.tester, now(), w.tester, now(), w.owner,
+SELECT cr.cycle_id, cr.report_id, 'scoping', 1, n % 2 = 1, 'approved', test.id('tester'), now(), test.id('tester'), now(), test.id('owner'),
        'completed', jsonb_build_object('attributes_scoped', n % 50,
                                        'method', CASE WHEN n % 1000 = 0 THEN 'stratified' ELSE 'random' END), now(), now()
-  FROM (SELECT c.*, row_number() OVER (ORDER BY c.id) AS n FROM phaseline.cycle_reports c, w WHERE c.cycle_id <> w.cycle) AS cr, w;
+  FROM (SELECT c.*, row_number() OVER (ORDER BY c.id) AS n FROM phaseline.cycle_reports c WHERE c.cycle_id <> test.uid('cycle')) AS cr;
 INSERT INTO phaseline.workflow_phase_data
        (cycle_id, report_id, phase_name, version_number, parent_version_id, created_by, phase_status, phase_data, started_at)
-SELECT d.cycle_id, d.report_id, 'scoping', 2, d.id, w.tester, 'in_progress', d.phase_data, now()
-  FROM phaseline.workflow_phase_data d, w WHERE d.phase_name = 'scoping' AND NOT d.is_latest;
+SELECT d.cycle_id, d.report_id, 'scoping', 2, d.id, test.id('tester'), 'in_progress', d.phase_data, now()
+  FROM phaseline.workflow_phase_data d WHERE d.phase_name = 'scoping' AND NOT d.is_latest;
 INSERT INTO phaseline.workflow_phase_data (cycle_id, report_id, phase_name, version_number, created_by, phase_status, phase_data, started_at)
-SELECT cycle_id, report_id, 'data_profiling', 1, w.tester, 'in_progress', '{"files_uploaded": ["a.csv"]}', now()
-  FROM phaseline.cycle_reports, w WHERE cycle_id <> w.cycle;
+SELECT cycle_id, report_id, 'data_profiling', 1, test.id('tester'), 'in_progress', '{"files_uploaded": ["a.csv"]}', now()
+  FROM phaseline.cycle_reports WHERE cycle_id <> test.uid('cycle');
 SET LOCAL phaseline.backfill = 'off';
 ANALYZE phaseline.workflow_phases, phaseline.workflow_phase_data, phaseline.cycle_reports;
 
@@ -47,7 +48,7 @@ SELECT cmp_ok((SELECT count(*)::int FROM phaseline.workflow_phase_data WHERE ver
 
 -- One pair and one cycle of the data set, as literals.
 CREATE TEMP TABLE pick AS
-SELECT cycle_id, report_id FROM phaseline.cycle_reports, w WHERE cycle_id <> w.cycle ORDER BY id LIMIT 1;
+SELECT cycle_id, report_id FROM phaseline.cycle_reports WHERE cycle_id <> test.uid('cycle') ORDER BY id LIMIT 1;
 CREATE TEMP TABLE q AS
 SELECT regexp_replace(regexp_replace(
            substring(prosrc FROM '(?s)RETURN QUERY\s+(.*?);\s*END'),

@@ -3,44 +3,45 @@
 -- like the seeded phases with no DDL. Only admins register phases;
 -- malformed contracts and taken ordinals are refused, also for a direct
 -- write to the catalog.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(27);
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
+SELECT test.world();
 CREATE TEMP TABLE before AS
 SELECT (SELECT count(*) FROM pg_class WHERE relnamespace IN ('phaseline'::regnamespace, 'phaseline_api'::regnamespace)) AS rels,
        (SELECT count(*) FROM pg_proc WHERE pronamespace IN ('phaseline'::regnamespace, 'phaseline_api'::regnamespace)) AS procs;
 
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 8, '{}', (SELECT owner FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 8, '{}', test.id('owner'))$$,
     '42501', 'admin_only', 'a report owner may not register a phase');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 8, '{}', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 8, '{}', test.id('tester'))$$,
     '42501', 'admin_only', 'a tester may not register a phase');
 SELECT is((SELECT count(*)::int FROM phaseline.workflow_phases), 7, 'the refused registrations added nothing');
 
 SELECT lives_ok($$SELECT phaseline_api.register_phase('quality_review', 8,
     '{"required": ["reviewer_count"], "properties": {"reviewer_count": {"type": "integer"}, "summary": {"type": "string"}}}',
-    (SELECT admin FROM w))$$, 'an admin registers a new phase with its contract');
+    test.id('admin'))$$, 'an admin registers a new phase with its contract');
 SELECT is((SELECT ordinal || ' ' || display_name || ' ' || (data_contract -> 'required')::text FROM phaseline.workflow_phases WHERE phase_name = 'quality_review'),
     '8 Quality Review ["reviewer_count"]', 'the catalog holds the new phase, its ordinal and its contract');
 
 -- The new phase goes through the whole workflow.
-CREATE TEMP TABLE v AS SELECT phaseline_api.start_phase(cycle, report, 'quality_review', tester) AS id FROM w;
-SELECT isnt((SELECT id FROM v), NULL, 'start_phase starts the new phase');
-SELECT test.throws_rule($$SELECT phaseline_api.save_phase_data((SELECT id FROM v), '{"reviewer_count": "two"}', (SELECT tester FROM w))$$,
+SELECT test.remember('v', phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'quality_review', test.id('tester')));
+SELECT isnt(test.uid('v'), NULL, 'start_phase starts the new phase');
+SELECT test.throws_rule($$SELECT phaseline_api.save_phase_data(test.uid('v'), '{"reviewer_count": "two"}', test.id('tester'))$$,
     '23514', 'phase_contract', 'the new phase''s contract types its data');
-SELECT test.throws_rule($$SELECT phaseline_api.complete_phase((SELECT id FROM v), (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.complete_phase(test.uid('v'), test.id('tester'))$$,
     '23514', 'phase_contract', 'the new phase''s contract requires its keys at completion');
-SELECT lives_ok($$SELECT phaseline_api.save_phase_data((SELECT id FROM v), '{"reviewer_count": 2, "summary": "fine"}', (SELECT tester FROM w))$$,
+SELECT lives_ok($$SELECT phaseline_api.save_phase_data(test.uid('v'), '{"reviewer_count": 2, "summary": "fine"}', test.id('tester'))$$,
     'data meeting the new contract is saved');
-SELECT lives_ok($$SELECT phaseline_api.complete_phase((SELECT id FROM v), (SELECT tester FROM w))$$, 'the new phase is completed');
-SELECT lives_ok($$SELECT phaseline_api.submit_version((SELECT id FROM v), (SELECT tester FROM w))$$, 'the new phase is submitted');
-CREATE TEMP TABLE a AS SELECT phaseline_api.approve_version((SELECT id FROM v), (SELECT owner FROM w)) AS artifact;
-SELECT is((SELECT version_status::text FROM phaseline.workflow_phase_data WHERE id = (SELECT id FROM v)), 'approved',
+SELECT lives_ok($$SELECT phaseline_api.complete_phase(test.uid('v'), test.id('tester'))$$, 'the new phase is completed');
+SELECT lives_ok($$SELECT phaseline_api.submit_version(test.uid('v'), test.id('tester'))$$, 'the new phase is submitted');
+CREATE TEMP TABLE a AS SELECT phaseline_api.approve_version(test.uid('v'), test.id('owner')) AS artifact;
+SELECT is((SELECT version_status::text FROM phaseline.workflow_phase_data WHERE id = test.uid('v')), 'approved',
     'the report owner approves the new phase');
-SELECT is((SELECT phase_name || ' ' || artifact_key || ' ' || (reference_id = (SELECT id FROM v))
-             FROM phaseline_api.approved_artifact((SELECT cycle FROM w), (SELECT report FROM w), 'phase_data', 'quality_review')),
+SELECT is((SELECT phase_name || ' ' || artifact_key || ' ' || (reference_id = test.uid('v'))
+             FROM phaseline_api.approved_artifact(test.uid('cycle'), test.uid('report'), 'phase_data', 'quality_review')),
     'quality_review quality_review true', 'the approval is registered as the new phase''s phase_data artifact');
-SELECT is((SELECT ordinal || ' ' || phase_status || ' ' || (approved_version_id = (SELECT id FROM v))
-             FROM phaseline_api.phase_overview((SELECT cycle FROM w), (SELECT report FROM w)) WHERE phase_name = 'quality_review'),
+SELECT is((SELECT ordinal || ' ' || phase_status || ' ' || (approved_version_id = test.uid('v'))
+             FROM phaseline_api.phase_overview(test.uid('cycle'), test.uid('report')) WHERE phase_name = 'quality_review'),
     '8 completed true', 'phase_overview lists the new phase in its place');
 SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace IN ('phaseline'::regnamespace, 'phaseline_api'::regnamespace))::text || '/'
            || (SELECT count(*) FROM pg_proc WHERE pronamespace IN ('phaseline'::regnamespace, 'phaseline_api'::regnamespace)),
@@ -48,33 +49,33 @@ SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace IN ('phaseline'::reg
 CREATE TEMP TABLE catalog AS SELECT phase_name, ordinal, data_contract FROM phaseline.workflow_phases;
 
 -- Malformed contracts, through the API and directly.
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_a', 9, '["required"]', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_a', 9, '["required"]', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a contract that is not an object is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_b', 9, '{"type": "object"}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_b', 9, '{"type": "object"}', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a contract with a key other than required and properties is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_c', 9, '{"required": "x"}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_c', 9, '{"required": "x"}', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a "required" that is not an array is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_d', 9, '{"required": ["x", 1]}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_d', 9, '{"required": ["x", 1]}', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a "required" holding a non-string is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_e', 9, '{"properties": {"x": {"type": "date"}}}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_e', 9, '{"properties": {"x": {"type": "date"}}}', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a property of a type outside the subset is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_f', 9, '{"properties": {"x": "string"}}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('p_f', 9, '{"properties": {"x": "string"}}', test.id('admin'))$$,
     '22023', 'phase_contract_malformed', 'a property that is not {"type": ...} is refused');
 CREATE TEMP TABLE e AS SELECT * FROM test.error_of($$SELECT phaseline_api.register_phase('p_g', 9,
-    '{"properties": {"a": {"type": "date"}, "b": {}, "c": {"type": "string"}}}', (SELECT admin FROM w))$$);
+    '{"properties": {"a": {"type": "date"}, "b": {}, "c": {"type": "string"}}}', test.id('admin'))$$);
 SELECT is((SELECT rule || ' ' || (detail LIKE '%"a"%') || ' ' || (detail LIKE '%"b"%') || ' ' || (detail LIKE '%"c"%') FROM e),
     'phase_contract_malformed true true false', 'the DETAIL names every malformed property and no sound one');
 
-DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT admin FROM w)::text, true); END$$;
+SELECT test.act('admin');
 SELECT test.throws_rule($$INSERT INTO phaseline.workflow_phases (phase_name, ordinal, display_name, data_contract)
     VALUES ('p_h', 9, 'P h', '{"properties": {"x": {"type": "decimal"}}}')$$,
     '22023', 'phase_contract_malformed', 'a direct INSERT of a malformed contract into the catalog is refused');
 SELECT test.throws_rule($$UPDATE phaseline.workflow_phases SET data_contract = '{"required": {}}' WHERE phase_name = 'scoping'$$,
     '22023', 'phase_contract_malformed', 'a direct UPDATE making a seeded contract malformed is refused');
 
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('walkthrough', 3, '{}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('walkthrough', 3, '{}', test.id('admin'))$$,
     '22023', 'phase_ordinal_taken', 'registering a phase at an ordinal another phase holds is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 1, '{}', (SELECT admin FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.register_phase('quality_review', 1, '{}', test.id('admin'))$$,
     '22023', 'phase_ordinal_taken', 'moving a phase onto a taken ordinal is refused');
 SELECT results_eq($$SELECT phase_name, ordinal, data_contract FROM phaseline.workflow_phases ORDER BY ordinal$$,
     $$SELECT phase_name, ordinal, data_contract FROM catalog ORDER BY ordinal$$,

@@ -1,37 +1,38 @@
 -- Names that do not exist are refused with no_data_found (P0002) and the
 -- rule that says which: an unknown phase, an unknown version, a report
 -- that is not in the cycle. Nothing is written.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(12);
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
+SELECT test.world();
 -- a real report that is not in the world's cycle
-CREATE TEMP TABLE r2 AS SELECT phaseline_api.create_report('Call Report', owner, admin) AS report FROM w;
+SELECT test.remember('report2', phaseline_api.create_report('Call Report', test.id('owner'), test.id('admin')));
 
-SELECT test.throws_rule($$SELECT phaseline_api.start_phase((SELECT cycle FROM w), (SELECT report FROM w), 'fieldwork', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'fieldwork', test.id('tester'))$$,
     'P0002', 'unknown_phase', 'start_phase of a phase the catalog does not hold is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.start_phase((SELECT cycle FROM w), (SELECT report FROM w), 'Scoping', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), 'Scoping', test.id('tester'))$$,
     'P0002', 'unknown_phase', 'phase names are exact: "Scoping" is not "scoping"');
-SELECT test.throws_rule($$SELECT phaseline_api.start_phase((SELECT cycle FROM w), (SELECT report FROM w), NULL, (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.start_phase(test.uid('cycle'), test.uid('report'), NULL, test.id('tester'))$$,
     'P0002', 'unknown_phase', 'a null phase is refused as unknown');
 
-SELECT test.throws_rule($$SELECT phaseline_api.save_phase_data(gen_random_uuid(), '{}', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.save_phase_data(gen_random_uuid(), '{}', test.id('tester'))$$,
     'P0002', 'unknown_version', 'save_phase_data of an unknown version is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.complete_phase(gen_random_uuid(), (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.complete_phase(gen_random_uuid(), test.id('tester'))$$,
     'P0002', 'unknown_version', 'complete_phase of an unknown version is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.submit_version(gen_random_uuid(), (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.submit_version(gen_random_uuid(), test.id('tester'))$$,
     'P0002', 'unknown_version', 'submit_version of an unknown version is refused');
 
-SELECT test.throws_rule($$SELECT phaseline_api.start_phase((SELECT cycle FROM w), (SELECT report FROM r2), 'scoping', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.start_phase(test.uid('cycle'), test.uid('report2'), 'scoping', test.id('tester'))$$,
     'P0002', 'unknown_cycle_report', 'start_phase for a report that is not in the cycle is refused');
-SELECT test.throws_rule($$SELECT phaseline_api.start_phase(gen_random_uuid(), (SELECT report FROM w), 'scoping', (SELECT tester FROM w))$$,
+SELECT test.throws_rule($$SELECT phaseline_api.start_phase(gen_random_uuid(), test.uid('report'), 'scoping', test.id('tester'))$$,
     'P0002', 'unknown_cycle_report', 'start_phase for an unknown cycle is refused');
-SELECT test.throws_rule($$SELECT * FROM phaseline_api.phase_overview((SELECT cycle FROM w), (SELECT report FROM r2))$$,
+SELECT test.throws_rule($$SELECT * FROM phaseline_api.phase_overview(test.uid('cycle'), test.uid('report2'))$$,
     'P0002', 'unknown_cycle_report', 'phase_overview of a report that is not in the cycle is refused');
 
 -- The catalog also binds direct writes: a version of an unlisted phase has nothing to hang on.
-DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT tester FROM w)::text, true); END$$;
+SELECT test.act('tester');
 SELECT test.throws_rule($$INSERT INTO phaseline.workflow_phase_data (cycle_id, report_id, phase_name, started_at)
-    SELECT cycle, report, 'fieldwork', now() FROM w$$,
+    SELECT test.uid('cycle'), test.uid('report'), 'fieldwork', now()$$,
     '23503', 'workflow_phase_data_phase_name_fkey', 'a direct INSERT of an unknown phase is refused by the catalog''s foreign key');
 
 SELECT is((SELECT count(*)::int FROM phaseline.workflow_phase_data), 0, 'the refused calls started no phase');

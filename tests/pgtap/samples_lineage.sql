@@ -3,75 +3,76 @@
 -- (both started by another tester). sample_lineage walks back to the
 -- origin; the sample_decisions view names the origin's source and
 -- recommender on every row.
+-- phaseline: direct-writes
 BEGIN;
 SELECT plan(10);
-CREATE TEMP TABLE w AS SELECT * FROM test.world();
-CREATE TEMP TABLE v AS SELECT phaseline_api.start_sample_selection(cycle, report, tester) AS v1, NULL::uuid AS v2, NULL::uuid AS v3 FROM w;
-SELECT phaseline_api.recommend_samples(v1, '[{"sample_key": "S1", "data": {"loan": 1}}]', 'tester', tester) FROM v, w;
-SELECT phaseline_api.recommend_samples(v1, '[{"sample_key": "S2", "data": {"loan": 2}}]', 'llm', admin) FROM v, w;
-SELECT phaseline_api.submit_version(v1, tester) FROM v, w;
-SELECT phaseline_api.decide_samples(v1, '[{"sample_key": "S1", "status": "approved", "note": "keep"},
-    {"sample_key": "S2", "status": "modified", "data": {"loan": 20}}]', owner) FROM v, w;
+SELECT test.world();
+SELECT test.remember('v1', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('tester')));
+SELECT phaseline_api.recommend_samples(test.uid('v1'), '[{"sample_key": "S1", "data": {"loan": 1}}]', 'tester', test.id('tester'));
+SELECT phaseline_api.recommend_samples(test.uid('v1'), '[{"sample_key": "S2", "data": {"loan": 2}}]', 'llm', test.id('admin'));
+SELECT phaseline_api.submit_version(test.uid('v1'), test.id('tester'));
+SELECT phaseline_api.decide_samples(test.uid('v1'), '[{"sample_key": "S1", "status": "approved", "note": "keep"},
+    {"sample_key": "S2", "status": "modified", "data": {"loan": 20}}]', test.id('owner'));
 -- the admin recommended S2 and the owner modified it: four eyes leaves the
 -- approval to a second admin (issue 12, finding 1)
-CREATE TEMP TABLE admin_b AS SELECT phaseline_api.create_user('admin.b@test.io', 'Bea Admin', 'admin', admin) AS id FROM w;
-SELECT phaseline_api.approve_version(v1, (SELECT id FROM admin_b)) FROM v;
+SELECT test.remember('admin_b', phaseline_api.create_user('admin.b@test.io', 'Bea Admin', 'admin', test.id('admin')));
+SELECT phaseline_api.approve_version(test.uid('v1'), test.id('admin_b'));
 -- Decisions made in this transaction all carry now(); move version 1's back
 -- three days (as history, in backfill mode) so a carry that stamped now()
 -- instead of copying the time would show.
-DO $$BEGIN PERFORM set_config('phaseline.actor', (SELECT admin FROM w)::text, true); END$$;
+SELECT test.act('admin');
 SET LOCAL phaseline.backfill = 'on';
-UPDATE phaseline.sample_decisions SET decided_at = decided_at - interval '3 days' WHERE version_id = (SELECT v1 FROM v);
+UPDATE phaseline.sample_decisions SET decided_at = decided_at - interval '3 days' WHERE version_id = test.uid('v1');
 SET LOCAL phaseline.backfill = 'off';
-UPDATE v SET v2 = phaseline_api.start_sample_selection(cycle, report, owner) FROM w;
-SELECT phaseline_api.submit_version(v2, owner) FROM v, w;
-SELECT phaseline_api.approve_version(v2, admin) FROM v, w;
-UPDATE v SET v3 = phaseline_api.start_sample_selection(cycle, report, owner) FROM w;
+SELECT test.remember('v2', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('owner')));
+SELECT phaseline_api.submit_version(test.uid('v2'), test.id('owner'));
+SELECT phaseline_api.approve_version(test.uid('v2'), test.id('admin'));
+SELECT test.remember('v3', phaseline_api.start_sample_selection(test.uid('cycle'), test.uid('report'), test.id('owner')));
 CREATE TEMP TABLE d AS
-SELECT s.version_id, s.sample_key, s.id FROM phaseline.sample_decisions s WHERE s.version_id IN (SELECT v1 FROM v UNION ALL SELECT v2 FROM v UNION ALL SELECT v3 FROM v);
+SELECT s.version_id, s.sample_key, s.id FROM phaseline.sample_decisions s WHERE s.version_id IN (SELECT test.uid('v1') UNION ALL SELECT test.uid('v2') UNION ALL SELECT test.uid('v3'));
 CREATE FUNCTION pg_temp.d(p_version uuid, p_key text) RETURNS uuid LANGUAGE sql AS
     $$SELECT id FROM d WHERE version_id = p_version AND sample_key = p_key$$;
 
 SELECT results_eq(
     $$SELECT step, version_id, version_number, decision_id, sample_key, recommendation_source, recommended_by, decision_status, decided_by
-        FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v3 FROM v), 'S1'))$$,
+        FROM phaseline_api.sample_lineage(pg_temp.d(test.uid('v3'), 'S1'))$$,
     $$SELECT * FROM (VALUES
-        (0, (SELECT v3 FROM v), 3, pg_temp.d((SELECT v3 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT owner FROM w), 'approved', (SELECT owner FROM w)),
-        (1, (SELECT v2 FROM v), 2, pg_temp.d((SELECT v2 FROM v), 'S1'), 'S1', 'carried_forward', (SELECT owner FROM w), 'approved', (SELECT owner FROM w)),
-        (2, (SELECT v1 FROM v), 1, pg_temp.d((SELECT v1 FROM v), 'S1'), 'S1', 'tester', (SELECT tester FROM w), 'approved', (SELECT owner FROM w))) AS x$$,
+        (0, test.uid('v3'), 3, pg_temp.d(test.uid('v3'), 'S1'), 'S1', 'carried_forward', test.id('owner'), 'approved', test.id('owner')),
+        (1, test.uid('v2'), 2, pg_temp.d(test.uid('v2'), 'S1'), 'S1', 'carried_forward', test.id('owner'), 'approved', test.id('owner')),
+        (2, test.uid('v1'), 1, pg_temp.d(test.uid('v1'), 'S1'), 'S1', 'tester', test.id('tester'), 'approved', test.id('owner'))) AS x$$,
     'the lineage of the version 3 decision runs steps 0, 1, 2 through versions 3, 2, 1 to the tester''s recommendation');
-SELECT is((SELECT array_agg(DISTINCT decided_at) FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v3 FROM v), 'S1'))),
+SELECT is((SELECT array_agg(DISTINCT decided_at) FROM phaseline_api.sample_lineage(pg_temp.d(test.uid('v3'), 'S1'))),
     ARRAY[now() - interval '3 days'], 'every step carries the decision time of the origin, three days ago');
 SELECT results_eq(
     $$SELECT step, recommendation_source, recommended_by, decision_status, sample_data
-        FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v2 FROM v), 'S2'))$$,
-    $$VALUES (0, 'carried_forward', (SELECT owner FROM w), 'modified', '{"loan": 20}'::jsonb),
-             (1, 'llm', (SELECT admin FROM w), 'modified', '{"loan": 20}'::jsonb)$$,
+        FROM phaseline_api.sample_lineage(pg_temp.d(test.uid('v2'), 'S2'))$$,
+    $$VALUES (0, 'carried_forward', test.id('owner'), 'modified', '{"loan": 20}'::jsonb),
+             (1, 'llm', test.id('admin'), 'modified', '{"loan": 20}'::jsonb)$$,
     'the lineage of a modified sample leads back to its llm recommendation by the admin');
-SELECT results_eq($$SELECT step, version_number FROM phaseline_api.sample_lineage(pg_temp.d((SELECT v1 FROM v), 'S1'))$$,
+SELECT results_eq($$SELECT step, version_number FROM phaseline_api.sample_lineage(pg_temp.d(test.uid('v1'), 'S1'))$$,
     $$VALUES (0, 1)$$, 'an origin''s lineage is the origin alone');
 
 SELECT results_eq(
     $$SELECT version_number, cycle_id, report_id, recommendation_source::text, recommended_by, origin_decision_id, origin_source::text, origin_recommended_by
-        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d((SELECT v3 FROM v), 'S1')$$,
-    $$SELECT 3, cycle, report, 'carried_forward', owner, pg_temp.d((SELECT v1 FROM v), 'S1'), 'tester', tester FROM w$$,
+        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d(test.uid('v3'), 'S1')$$,
+    $$SELECT 3, test.uid('cycle'), test.uid('report'), 'carried_forward', test.id('owner'), pg_temp.d(test.uid('v1'), 'S1'), 'tester', test.id('tester')$$,
     'the view shows the version 3 decision with its origin: the tester''s recommendation in version 1');
 SELECT results_eq(
     $$SELECT version_number, origin_decision_id, origin_source::text, origin_recommended_by
-        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d((SELECT v2 FROM v), 'S2')$$,
-    $$SELECT 2, pg_temp.d((SELECT v1 FROM v), 'S2'), 'llm', admin FROM w$$,
+        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d(test.uid('v2'), 'S2')$$,
+    $$SELECT 2, pg_temp.d(test.uid('v1'), 'S2'), 'llm', test.id('admin')$$,
     'the view names the llm and the admin as the origin of the carried modified sample');
 SELECT results_eq(
     $$SELECT origin_decision_id, origin_source::text, origin_recommended_by
-        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d((SELECT v1 FROM v), 'S1')$$,
-    $$SELECT pg_temp.d((SELECT v1 FROM v), 'S1'), 'tester', tester FROM w$$,
+        FROM phaseline_api.sample_decisions WHERE id = pg_temp.d(test.uid('v1'), 'S1')$$,
+    $$SELECT pg_temp.d(test.uid('v1'), 'S1'), 'tester', test.id('tester')$$,
     'an origin is its own origin in the view');
-SELECT is((SELECT count(*)::int FROM phaseline_api.sample_decisions WHERE origin_decision_id = pg_temp.d((SELECT v1 FROM v), 'S1')), 3,
+SELECT is((SELECT count(*)::int FROM phaseline_api.sample_decisions WHERE origin_decision_id = pg_temp.d(test.uid('v1'), 'S1')), 3,
     'the view finds the sample in all three versions by its origin');
 
 SELECT test.throws_rule($$SELECT * FROM phaseline_api.sample_lineage(gen_random_uuid())$$,
     'P0002', 'unknown_decision', 'the lineage of an unknown decision is refused');
-SELECT test.throws_rule($$SELECT * FROM phaseline_api.sample_lineage((SELECT v1 FROM v))$$,
+SELECT test.throws_rule($$SELECT * FROM phaseline_api.sample_lineage(test.uid('v1'))$$,
     'P0002', 'unknown_decision', 'a version id is not a decision id');
 
 SELECT * FROM finish();
