@@ -111,6 +111,25 @@ class LineageStep:
 
 
 @dataclass(frozen=True)
+class ItemLineageStep:
+    """A row of item_lineage(): step 0 is the given item, then each one it was carried from."""
+
+    step: int
+    set_name: str
+    version_id: UUID
+    version_number: int
+    item_id: UUID
+    item_key: str
+    recommendation_source: str
+    recommended_by: int
+    decision_status: str
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+    item_data: dict
+
+
+@dataclass(frozen=True)
 class PhaseOverviewRow:
     """A row of phase_overview(): one per catalog phase."""
 
@@ -256,6 +275,25 @@ class Client:
 
     def sample_lineage(self, decision: UUID) -> list[LineageStep]:
         return self._rows("sample_lineage", LineageStep, decision)
+
+    # --- decision sets (any [[decision_set]] of phaseline.toml or an extension) ------------------
+
+    def start_decision_set(self, set: str, cycle: UUID, report: UUID, actor: int | None = None) -> UUID:
+        return self._scalar("start_decision_set", set, cycle, report, self._actor(actor))
+
+    def recommend_items(self, version: UUID, items: list[dict], source: str, actor: int | None = None) -> int:
+        """items: [{"item_key": "...", "data": {...}}, ...]; source: tester, llm or manual."""
+        return self._scalar("recommend_items", version, _json(items), source, self._actor(actor))
+
+    def decide_items(self, version: UUID, decisions: list[dict], actor: int | None = None) -> int:
+        """decisions: [{"item_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}]."""
+        return self._scalar("decide_items", version, _json(decisions), self._actor(actor))
+
+    def carry_items_forward(self, from_version: UUID, to_version: UUID, actor: int | None = None) -> int:
+        return self._scalar("carry_items_forward", from_version, to_version, self._actor(actor))
+
+    def item_lineage(self, item: UUID) -> list[ItemLineageStep]:
+        return self._rows("item_lineage", ItemLineageStep, item)
 
     # --- phases --------------------------------------------------------------------------------
 

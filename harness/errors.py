@@ -401,6 +401,38 @@ class ViewerReadOnlyError(NotAllowedError):
     rule = "viewer_read_only"
 
 
+class DecisionItemsReferencesError(DanglingReferenceError):
+    rule = "decision_items_references"
+
+
+class DuplicateItemKeyError(InvalidArgumentError):
+    rule = "duplicate_item_key"
+
+
+class ItemContractError(ContractError):
+    rule = "item_contract"
+
+
+class ItemKeyLengthError(TooLongError):
+    rule = "item_key_length"
+
+
+class ItemsShapeError(InvalidArgumentError):
+    rule = "items_shape"
+
+
+class UnknownDecisionSetError(InvalidArgumentError):
+    rule = "unknown_decision_set"
+
+
+class UnknownItemError(NotFoundError):
+    rule = "unknown_item"
+
+
+class UnknownItemKeyError(NotFoundError):
+    rule = "unknown_item_key"
+
+
 #: rule name -> exception class
 RULES: dict[str, type[PhaselineError]] = {
     "actor_mismatch": ActorMismatchError,
@@ -419,10 +451,12 @@ RULES: dict[str, type[PhaselineError]] = {
     "cycle_period_required": CyclePeriodRequiredError,
     "db_role_mapped": DbRoleMappedError,
     "db_role_superuser": DbRoleSuperuserError,
+    "decision_items_references": DecisionItemsReferencesError,
     "decision_note_length": DecisionNoteLengthError,
     "decision_window": DecisionWindowError,
     "decisions_shape": DecisionsShapeError,
     "deletion_not_acceptable": DeletionNotAcceptableError,
+    "duplicate_item_key": DuplicateItemKeyError,
     "duplicate_sample_key": DuplicateSampleKeyError,
     "email_is_address": EmailIsAddressError,
     "email_length": EmailLengthError,
@@ -432,6 +466,9 @@ RULES: dict[str, type[PhaselineError]] = {
     "illegal_transition": IllegalTransitionError,
     "immutable_column": ImmutableColumnError,
     "inactive_user": InactiveUserError,
+    "item_contract": ItemContractError,
+    "item_key_length": ItemKeyLengthError,
+    "items_shape": ItemsShapeError,
     "json_too_large": JsonTooLargeError,
     "last_admin": LastAdminError,
     "no_delete": NoDeleteError,
@@ -465,7 +502,10 @@ RULES: dict[str, type[PhaselineError]] = {
     "unknown_cycle_report": UnknownCycleReportError,
     "unknown_db_role": UnknownDbRoleError,
     "unknown_decision": UnknownDecisionError,
+    "unknown_decision_set": UnknownDecisionSetError,
     "unknown_defect": UnknownDefectError,
+    "unknown_item": UnknownItemError,
+    "unknown_item_key": UnknownItemKeyError,
     "unknown_lock_group": UnknownLockGroupError,
     "unknown_max_json_bytes": UnknownMaxJsonBytesError,
     "unknown_phase": UnknownPhaseError,

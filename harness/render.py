@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -111,6 +112,99 @@ def _entity(raw: dict, n: int, where: str) -> dict:
     )
 
 
+_SET_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
+    """One [[decision_set]]: the set, and the versioned entity it implies (None when it names one with `entity`).
+
+    A set's versions are a versioned entity: either an existing [[versioned]] entry (``entity``) or one this
+    entry implies (``versions`` table and ``key``; entity and artifact type are the set's name, its approvals
+    belong to ``artifact_phase``). Its items table has the columns of include/decision_shapes.sql, with the
+    item's key and data columns named by ``item_key`` and ``item_data``. ``contract`` is the items' data
+    contract, in the phase contracts' format ({"required": [...], "properties": {key: {"type": ...}}}).
+    ``handwritten = true`` marks a set whose rules and API are written by hand (samples: 130 and 230), which
+    the generic API serves by dispatching to its own functions.
+    """
+    known = {
+        "name",
+        "entity",
+        "versions",
+        "key",
+        "artifact_type",
+        "artifact_phase",
+        "items",
+        "item_key",
+        "item_data",
+        "contract",
+        "handwritten",
+        "label",
+    }
+    unknown = set(raw) - known
+    if unknown:
+        raise RenderError(f"{where}: decision set #{n} has unknown key(s) {', '.join(sorted(unknown))}")
+    missing = {"name", "items"} - raw.keys()
+    if missing:
+        raise RenderError(f"{where}: decision set #{n} lacks {', '.join(sorted(missing))}")
+    name = raw["name"]
+    if not _SET_NAME.fullmatch(name):
+        raise RenderError(f"{where}: decision set name {name!r} must match {_SET_NAME.pattern}")
+    implied = None
+    if "entity" in raw:
+        if "versions" in raw or "key" in raw:
+            raise RenderError(f"{where}: decision set {name} names an entity; versions and key belong to it")
+        entity_name = raw["entity"]
+    else:
+        if "versions" not in raw:
+            raise RenderError(f"{where}: decision set {name} needs an entity, or versions (a table) and key")
+        key = raw.get("key", ["cycle_id", "report_id"])
+        implied = dict(entity=name, table=raw["versions"], key=key, artifact_type=raw.get("artifact_type", name))
+        if raw.get("artifact_phase"):
+            implied["artifact_phase"] = raw["artifact_phase"]
+        entity_name = name
+    contract = raw.get("contract", {})
+    if not isinstance(contract, dict):
+        raise RenderError(f"{where}: the contract of decision set {name} must be a table")
+    s = dict(
+        name=name,
+        label=raw.get("label", name.replace("_", " ")),
+        entity_name=entity_name,
+        items_table=quote_ident(raw["items"]),
+        items_name=raw["items"],
+        item_key=quote_ident(raw.get("item_key", "item_key")),
+        item_key_name=raw.get("item_key", "item_key"),
+        item_data=quote_ident(raw.get("item_data", "item_data")),
+        item_data_name=raw.get("item_data", "item_data"),
+        contract=contract,
+        contract_json=json.dumps(contract, sort_keys=True),
+        handwritten=bool(raw.get("handwritten", False)),
+        fn=f"_ds_{name}",
+    )
+    return s, implied
+
+
+_CONTRACT_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
+
+
+def _check_contract(contract: dict, name: str) -> None:
+    """The item contract of a set: a phase contract's format (140_phase_data.sql, _contract_problems)."""
+    problems = [f"unknown key {k!r}" for k in sorted(set(contract) - {"required", "properties"})]
+    required = contract.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        problems.append("required must be a list of key names")
+    props = contract.get("properties", {})
+    if not isinstance(props, dict):
+        problems.append("properties must be a table")
+    else:
+        problems += [
+            f"property {k!r} needs type = one of {', '.join(sorted(_CONTRACT_TYPES))}"
+            for k, p in sorted(props.items())
+            if not isinstance(p, dict) or set(p) != {"type"} or p["type"] not in _CONTRACT_TYPES
+        ]
+    if problems:
+        raise RenderError(f"the contract of decision set {name}: {'; '.join(problems)}")
+
+
 _EXTENSION_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 
@@ -139,15 +233,26 @@ def build_context(
         ctx[key] = quote_ident(value)
         ctx[f"{key}_name"] = value
     entities = [_entity(raw, n, "phaseline.toml") for n, raw in enumerate(config.get("versioned", []), start=1)]
+    sets: list[dict] = []
+
+    def add_sets(raws: list[dict], where: str) -> None:
+        for n, raw in enumerate(raws, start=1):
+            s, implied = _decision_set(raw, n, where)
+            if implied is not None:
+                entities.append(_entity(implied, n, where))
+            sets.append(s)
+
+    add_sets(config.get("decision_set", []), "phaseline.toml")
     for ext in extensions:
         ext_toml = ext / "phaseline.toml"
         ext_config = load_config(ext) if ext_toml.exists() else {}
-        unknown = set(ext_config) - {"extension", "versioned"}
+        unknown = set(ext_config) - {"extension", "versioned", "decision_set"}
         if unknown:
             raise RenderError(
-                f"{ext_toml}: unknown section(s) {', '.join(sorted(unknown))}; known: extension, versioned"
+                f"{ext_toml}: unknown section(s) {', '.join(sorted(unknown))}; known: extension, versioned, decision_set"
             )
         entities += [_entity(raw, n, str(ext_toml)) for n, raw in enumerate(ext_config.get("versioned", []), start=1)]
+        add_sets(ext_config.get("decision_set", []), str(ext_toml))
     seen: set[str] = set()
     for e in entities:
         for name in (e["entity"], e["table_name"]):
@@ -163,6 +268,35 @@ def build_context(
         return by_name[name]
 
     ctx["entity"] = entity
+
+    # Decision sets: each set's versions entity gets the set's before_approve
+    # hook ("every item decided"), unless the set is written by hand.
+    set_names: set[str] = set()
+    tables = {e["table_name"] for e in entities}
+    for s in sets:
+        if s["name"] in set_names:
+            raise RenderError(f"decision set {s['name']!r} is declared twice")
+        if s["items_name"] in tables:
+            raise RenderError(f"table {s['items_name']!r} is declared twice (decision set {s['name']})")
+        set_names.add(s["name"])
+        tables.add(s["items_name"])
+        _check_contract(s["contract"], s["name"])
+        e = entity(s["entity_name"])
+        s["entity"] = e
+        if not s["handwritten"]:
+            hook = quote_ident(f"{s['fn']}_before_approve")
+            if e["before_approve"] not in (None, hook):
+                raise RenderError(f"decision set {s['name']}: entity {e['entity']} has a before_approve hook already")
+            e["before_approve"] = hook
+    ctx["decision_sets"] = sets
+    sets_by_name = {s["name"]: s for s in sets}
+
+    def decision_set(name: str) -> dict:
+        if name not in sets_by_name:
+            raise RenderError(f"no decision set {name!r} in phaseline.toml or an extension")
+        return sets_by_name[name]
+
+    ctx["decision_set"] = decision_set
     return ctx
 
 

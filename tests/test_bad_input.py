@@ -35,7 +35,7 @@ LONG = "x" * 100_000
 BLANK = " \t\n\u00a0\u3000\u200b "
 UNKNOWN = "no_such_value"
 # Arguments that take one of a set of values.
-ENUM_ARGS = {"p_role", "p_source", "p_artifact_type", "p_phase"}
+ENUM_ARGS = {"p_role", "p_source", "p_artifact_type", "p_phase", "p_set"}
 # Arguments documented as optional (NULL means "none" or "the default").
 OPTIONAL = {("approve_version", "p_note"), ("approved_artifact", "p_artifact_key"), ("approved_phase_data", "p_phase")}
 USER_ARGS = {"p_actor", "p_owner", "p_tester", "p_user"}
@@ -86,6 +86,18 @@ def base(phaseline_dsn, world) -> dict:
         )
         c.execute("SELECT phaseline_api.submit_version(%s, %s)", (w["samples_pending"], w["tester"]))
         w["decision"] = one("SELECT id FROM phaseline.sample_decisions WHERE version_id = %s", w["samples_pending"])
+        w["scoping"] = one(
+            "SELECT phaseline_api.start_decision_set('scoping', %s, %s, %s)", w["cycle"], w["report"], w["tester"]
+        )
+        w["scoping_pending"] = one(
+            "SELECT phaseline_api.start_decision_set('scoping', %s, %s, %s)", w["cycle"], w["report2"], w["tester"]
+        )
+        c.execute(
+            "SELECT phaseline_api.recommend_items(%s, %s, 'tester', %s)",
+            (w["scoping_pending"], Jsonb([{"item_key": "A1"}]), w["tester"]),
+        )
+        c.execute("SELECT phaseline_api.submit_version(%s, %s)", (w["scoping_pending"], w["tester"]))
+        w["item"] = one("SELECT id FROM phaseline.scoping_items WHERE version_id = %s", w["scoping_pending"])
         w["phase"] = one(
             "SELECT phaseline_api.start_phase(%s, %s, 'scoping', %s)", w["cycle"], w["report"], w["tester"]
         )
@@ -121,6 +133,13 @@ def base(phaseline_dsn, world) -> dict:
             p_version=w["samples_pending"], p_decisions=[{"sample_key": "S1", "status": "approved"}], p_actor=o
         ),
         "sample_lineage": dict(p_decision=w["decision"]),
+        "start_decision_set": dict(p_set="observations", p_cycle=cy, p_report=rp, p_actor=t),
+        "carry_items_forward": dict(p_from_version=w["scoping_pending"], p_to_version=w["scoping"], p_actor=t),
+        "recommend_items": dict(p_version=w["scoping"], p_items=[{"item_key": "N1"}], p_source="tester", p_actor=t),
+        "decide_items": dict(
+            p_version=w["scoping_pending"], p_decisions=[{"item_key": "A1", "status": "approved"}], p_actor=o
+        ),
+        "item_lineage": dict(p_item=w["item"]),
         "start_phase": dict(p_cycle=cy, p_report=rp, p_phase="data_profiling", p_actor=t),
         "save_phase_data": dict(p_version=w["phase"], p_data={"scoping_notes": "x"}, p_actor=t, p_merge=False),
         "complete_phase": dict(p_version=w["phase"], p_actor=t),
@@ -185,7 +204,7 @@ def literal(value, typ: str) -> sql.Composable:
 
 def is_wrong_json_type(fn: str, arg: str, kind: str) -> bool:
     """The given JSON type is the right one for this argument: not a bad case."""
-    wants = {"p_samples": "array", "p_decisions": "array"}.get(arg, "object")
+    wants = {"p_samples": "array", "p_decisions": "array", "p_items": "array"}.get(arg, "object")
     return kind.startswith("wrong JSON type") and kind.endswith(wants)
 
 

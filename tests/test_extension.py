@@ -4,7 +4,7 @@ tests/extension_example declares a versioned entity (evidence_requests) in
 its own phaseline.toml and creates its table with the engine's column and
 index macros. Deployed with phaseline, the table gets the engine's triggers,
 the generic API serves it, the ledger records its files and validate covers
-it; the invariant suite of tests/test_entities.py runs for it too.
+it; the invariant suite of tests/test_declarations.py runs for it and its review_checklist decision set too.
 """
 
 from __future__ import annotations
@@ -75,4 +75,7 @@ def test_an_extension_changes_no_run_once_file_of_phaseline():
     plain = {f.name: f.sha256 for f in Build.load().files if f.kind == "once"}
     extended = {f.name: f.sha256 for f in Build.load(extensions=(EXAMPLE,)).files if f.kind == "once"}
     assert {name: extended[name] for name in plain} == plain, "adding an extension later must not drift phaseline"
-    assert set(extended) - set(plain) == {"ext-acme/once/010_evidence_requests.sql"}
+    assert set(extended) - set(plain) == {
+        "ext-acme/once/010_evidence_requests.sql",
+        "ext-acme/once/020_review_checklist.sql",
+    }

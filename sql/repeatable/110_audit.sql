@@ -235,6 +235,10 @@ BEGIN
 {%- endfor %}
     WHEN 'sample_decisions' THEN
         RETURN (SELECT to_jsonb(t) FROM {{ schema }}.sample_decisions t WHERE t.id = p_row_id::uuid);
+{%- for s in decision_sets if not s.handwritten %}
+    WHEN {{ s.items_name | literal }} THEN
+        RETURN (SELECT to_jsonb(t) FROM {{ schema }}.{{ s.items_table }} t WHERE t.id = p_row_id::uuid);
+{%- endfor %}
     ELSE
         RETURN NULL;
     END CASE;

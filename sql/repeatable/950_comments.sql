@@ -584,3 +584,90 @@ recursion; checked on insert.
 {% set t = schema ~ '.version_key_locks.' %}
 {% call doc('COLUMN', t ~ 'entity') %}The versioned entity of phaseline.toml: one of {{ entities }}.{% endcall %}
 {% call doc('COLUMN', t ~ 'version_key') %}The key columns as text, in phaseline.toml order.{% endcall %}
+
+-- ---------------------------------------------------------------------------
+-- Decision sets (235_api_decision_sets.sql; the items tables' columns are
+-- commented by include/decision_set.sql, for extensions' sets too)
+-- ---------------------------------------------------------------------------
+{%- set set_names = decision_sets | map(attribute='name') | join(', ') %}
+
+{% call doc('FUNCTION', api ~ 'start_decision_set(text, uuid, uuid, integer)') %}
+Starts a new draft version of a decision set of a report and returns its id. The approved and modified items of
+the previous version (whatever its outcome) are carried into it, with their decisions and lineage. p_set: the
+set's name ({{ set_names }}); p_cycle: the cycle_id; p_report: the report_id (assigned to the cycle); p_actor:
+the acting user, recorded as recommender of the carried items. For samples it is start_sample_selection.
+Returns the version id (uuid). Errors: {{ actor_errors }}, 22023 unknown_decision_set, P0002
+unknown_cycle_report, 42501 not_assigned, 55000 open_version_exists (a draft or pending version exists).
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'recommend_items(uuid, jsonb, text, integer)') %}
+Adds recommended items, pending a decision, to a draft version of a decision set and returns how many. p_version:
+the id start_decision_set returned; p_items: a JSON array [{"item_key": "...", "data": {...}}, ...] (data
+optional, an object meeting the set's item contract); p_source: tester, llm or manual; p_actor: the acting user,
+recorded as the recommender (who may then not decide these items). Returns the number of items added (integer).
+Errors: {{ actor_errors }}, 22023 unknown_source, 22023 items_shape, 22001 item_key_length, 22023 json_too_large,
+P0002 unknown_version, 55000 version_not_draft, 42501 not_assigned, 22023 duplicate_item_key, 23514
+item_contract (the data breaks the set's item contract).
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'decide_items(uuid, jsonb, integer)') %}
+Records the reviewer's decisions on items of a decision set version pending approval and returns how many.
+p_version: the version id; p_decisions: a JSON array [{"item_key": "...", "status":
+"approved|rejected|modified", "note": "...", "data": {...}}, ...], where data comes with, and only with,
+modified and replaces the item's data; p_actor: the reviewer, the report's owner or an admin. Returns the number
+of items decided (integer). Errors: {{ actor_errors }}, 22023 decisions_shape, 22001 decision_note_length, P0002
+unknown_version, 55000 decision_window (not pending approval), 42501 not_reviewer, 42501 four_eyes (p_actor
+created, edited or submitted the version, or recommended an item or its origin), 22023 duplicate_item_key, P0002
+unknown_item_key, 23514 item_contract.
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'carry_items_forward(uuid, uuid, integer)') %}
+Copies the approved and modified items of a decision set version into its draft successor and returns how many
+were carried. Idempotent: an item already in the target is skipped. start_decision_set does this already.
+p_from_version: the parent of p_to_version; p_to_version: a draft version of the same set; p_actor: the acting
+user. Returns the number of items carried (integer). Errors: {{ actor_errors }}, P0002 unknown_version, 55000
+version_not_draft, 42501 not_assigned, 22023 carry_scope (p_from_version is not the parent).
+{% endcall %}
+
+{% call doc('FUNCTION', api ~ 'item_lineage(uuid)') %}
+An item of a decision set and each item it was carried from, back to its origin. p_item: the id of an item
+(decision_items.id). Returns one row per step, step 0 the given item: step, set_name, version_id,
+version_number, item_id, item_key, recommendation_source, recommended_by, decision_status, decided_by,
+decided_at, decision_note, item_data. Changes nothing. Errors: P0002 unknown_item.
+{% endcall %}
+
+{% set v = api ~ 'decision_items.' %}
+{% call doc('COLUMN', v ~ 'set_name') %}The decision set the item belongs to: {{ set_names }}.{% endcall %}
+{% call doc('COLUMN', v ~ 'id') %}The id of the item; pass it to item_lineage (for samples, also to sample_lineage).{% endcall %}
+{% call doc('COLUMN', v ~ 'version_id') %}The version of the set the item belongs to.{% endcall %}
+{% call doc('COLUMN', v ~ 'item_key') %}The item's identifier, unique within its version (the set's key column: sample_key for samples).{% endcall %}
+{% call doc('COLUMN', v ~ 'item_data') %}The item's data, a JSON object: as recommended, or as replaced by a "modified" decision.{% endcall %}
+{% call doc('COLUMN', v ~ 'recommendation_source') %}Who recommended it: tester, llm, manual, or carried_forward for an item carried from the previous version.{% endcall %}
+{% call doc('COLUMN', v ~ 'recommended_by') %}users.user_id of who recommended it (for a carried item, who started the version it was carried into).{% endcall %}
+{% call doc('COLUMN', v ~ 'recommended_at') %}When it was recommended (or carried).{% endcall %}
+{% call doc('COLUMN', v ~ 'decision_status') %}pending, approved, rejected or modified (approved with new data).{% endcall %}
+{% call doc('COLUMN', v ~ 'decided_by') %}users.user_id of the reviewer who decided it; null while pending.{% endcall %}
+{% call doc('COLUMN', v ~ 'decided_at') %}When it was decided; null while pending.{% endcall %}
+{% call doc('COLUMN', v ~ 'decision_note') %}The reviewer's note on the decision, if any.{% endcall %}
+{% call doc('COLUMN', v ~ 'carried_from_version_id') %}For a carried item, the version it was carried from; null otherwise.{% endcall %}
+{% call doc('COLUMN', v ~ 'carried_from_decision_id') %}For a carried item, the item it was carried from; null otherwise.{% endcall %}
+{% call doc('COLUMN', v ~ 'version_number') %}The version_number of the item's version.{% endcall %}
+{% call doc('COLUMN', v ~ 'cycle_id') %}The test cycle of the version.{% endcall %}
+{% call doc('COLUMN', v ~ 'report_id') %}The report of the version.{% endcall %}
+{% call doc('COLUMN', v ~ 'version_status') %}The status of the version: draft, pending_approval, approved, rejected or superseded.{% endcall %}
+{% call doc('COLUMN', v ~ 'is_latest') %}True when the version is the latest of its set, cycle and report.{% endcall %}
+{% call doc('COLUMN', v ~ 'origin_decision_id') %}The first item of this item's chain of carries: its own id when it was not carried.{% endcall %}
+{% call doc('COLUMN', v ~ 'origin_source') %}The recommendation_source of the origin item: where the item first came from.{% endcall %}
+{% call doc('COLUMN', v ~ 'origin_recommended_by') %}users.user_id of who first recommended the item (the origin's recommender).{% endcall %}
+
+{% set t = schema ~ '.decision_sets.' %}
+{% call doc('COLUMN', t ~ 'set_name') %}The set's name, as start_decision_set takes it ([[decision_set]] name in phaseline.toml).{% endcall %}
+{% call doc('COLUMN', t ~ 'entity') %}The versioned entity of the set's versions.{% endcall %}
+{% call doc('COLUMN', t ~ 'versions_table') %}The table of the set's versions.{% endcall %}
+{% call doc('COLUMN', t ~ 'items_table') %}The table of the set's items.{% endcall %}
+{% call doc('COLUMN', t ~ 'item_key') %}The items table's key column.{% endcall %}
+{% call doc('COLUMN', t ~ 'item_data') %}The items table's data column.{% endcall %}
+{% call doc('COLUMN', t ~ 'item_contract') %}
+What an item's data must hold, in the phase contracts' format: {"required": [keys], "properties": {key:
+{"type": ...}}}; '{}' for none. Kept by deploy from phaseline.toml; checked on every insert and data change.
+{% endcall %}

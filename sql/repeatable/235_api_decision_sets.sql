@@ -1,0 +1,303 @@
+{% import 'include/decision_set.sql' as ds with context -%}
+-- API: decision sets, sample selection generalized (DESIGN.md "Decision
+-- sets"). Every set of phaseline.toml and its extensions gets its static
+-- functions from include/decision_set.sql; the generic calls below check
+-- their arguments once, find the set (by name, or by a primary-key probe of
+-- each set's versions table for a version id) and call the set's function:
+-- no dynamic SQL, and the bulk paths are the set's few set-based statements.
+-- samples is served by the sample selection functions of 230.
+
+-- The declared sets, for callers and for the rules (the item contracts).
+INSERT INTO {{ schema }}.decision_sets AS d (set_name, entity, versions_table, items_table, item_key, item_data, item_contract)
+VALUES
+{%- for s in decision_sets %}
+    ({{ s.name | literal }}, {{ s.entity.entity | literal }}, {{ s.entity.table_name | literal }}, {{ s.items_name | literal }},
+     {{ s.item_key_name | literal }}, {{ s.item_data_name | literal }}, {{ s.contract_json | literal }}){{ "," if not loop.last }}
+{%- endfor %}
+ON CONFLICT (set_name) DO UPDATE
+    SET entity = excluded.entity, versions_table = excluded.versions_table, items_table = excluded.items_table,
+        item_key = excluded.item_key, item_data = excluded.item_data, item_contract = excluded.item_contract
+    WHERE (d.entity, d.versions_table, d.items_table, d.item_key, d.item_data, d.item_contract)
+          IS DISTINCT FROM (excluded.entity, excluded.versions_table, excluded.items_table, excluded.item_key, excluded.item_data, excluded.item_contract);
+
+-- Limits of the items of p_items and p_decisions, after their shape was
+-- checked (as _check_sample_items): 22001 item_key_length, 22001
+-- decision_note_length, 22023 json_too_large.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_decision_items(p_items jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_item jsonb;
+    v_i    integer;
+BEGIN
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
+     WHERE char_length(e.x ->> 'item_key') > {{ schema }}._text_limit('sample_key') ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'item_key_length',
+            MESSAGE = format('item_key #%s is %s characters long; at most %s are allowed', v_i,
+                             char_length(v_item ->> 'item_key'), {{ schema }}._text_limit('sample_key')),
+            DETAIL = format('item_key starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'item_key'))),
+            HINT = 'An item key is an identifier; keep descriptions in the data.';
+    END IF;
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
+     WHERE char_length(e.x ->> 'note') > {{ schema }}._text_limit('decision_note') ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'decision_note_length',
+            MESSAGE = format('the note of decision #%s is %s characters long; at most %s are allowed', v_i,
+                             char_length(v_item ->> 'note'), {{ schema }}._text_limit('decision_note')),
+            DETAIL = format('item_key: %s; note starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'item_key')),
+                            quote_literal({{ schema }}._prefix(v_item ->> 'note'))),
+            HINT = 'Shorten the note.';
+    END IF;
+    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
+     WHERE pg_column_size(e.x -> 'data') > {{ schema }}._max_json_bytes() ORDER BY e.i LIMIT 1;
+    IF FOUND THEN
+        PERFORM {{ schema }}._check_json_size(v_item -> 'data', format('the data of item #%s', v_i));
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ schema }}._refuse_repeated_items(p_items jsonb, p_name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_keys text;
+BEGIN
+    SELECT string_agg(quote_literal(dup.k), ', ' ORDER BY dup.k) INTO v_keys
+      FROM (SELECT e.value ->> 'item_key' AS k FROM jsonb_array_elements(p_items) AS e
+             GROUP BY 1 HAVING count(*) > 1) AS dup;
+    IF v_keys IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_item_key',
+            MESSAGE = format('%s names some items more than once', p_name),
+            DETAIL = format('item_key: %s', left(v_keys, 1000)),
+            HINT = 'Pass each item once per call.';
+    END IF;
+END
+$fn$;
+
+-- The set a version belongs to: one primary-key probe per set.
+CREATE OR REPLACE FUNCTION {{ schema }}._decision_set_of(p_version uuid) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+{%- for s in decision_sets %}
+    IF EXISTS (SELECT FROM {{ schema }}.{{ s.entity.table }} v WHERE v.id = p_version) THEN
+        RETURN {{ s.name | literal }};
+    END IF;
+{%- endfor %}
+    RAISE EXCEPTION USING
+        ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
+        MESSAGE = format('decision set version %s does not exist', coalesce(p_version::text, 'null')),
+        HINT = 'Pass the id start_decision_set returned.';
+END
+$fn$;
+{% for s in decision_sets if not s.handwritten %}
+
+{{ ds.api(s) }}
+{% endfor %}
+
+-- A new draft version of the decision set p_set for a cycle and report; the
+-- approved and modified items of the latest closed version are carried into it.
+CREATE OR REPLACE FUNCTION {{ api_schema }}.start_decision_set(p_set text, p_cycle uuid, p_report uuid, p_actor integer DEFAULT NULL) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
+    v_id    uuid;
+BEGIN
+    v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    CASE p_set
+{%- for s in decision_sets %}
+    WHEN {{ s.name | literal }} THEN
+{%- if s.handwritten %}
+        v_id := {{ api_schema }}.start_sample_selection(p_cycle, p_report, p_actor);
+{%- else %}
+        v_id := {{ ds.fn_name(s, '_start') }}(p_cycle, p_report, p_actor);
+{%- endif %}
+{%- endfor %}
+    ELSE
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_decision_set',
+            MESSAGE = format('unknown decision set %s', coalesce(quote_literal({{ schema }}._prefix(p_set)), 'null')),
+            DETAIL = 'decision sets: {% for s in decision_sets %}{{ s.name }}{{ ", " if not loop.last }}{% endfor %}',
+            HINT = 'Pass the name of a [[decision_set]] of phaseline.toml (SELECT set_name FROM phaseline.decision_sets).';
+    END CASE;
+    PERFORM {{ schema }}._leave(v_outer);
+    RETURN v_id;
+END
+$fn$;
+
+-- p_items: [{"item_key": "...", "data": {...}}, ...]; p_source: tester, llm or manual.
+CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_items(p_version uuid, p_items jsonb, p_source text, p_actor integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
+    v_bad   text;
+    v_count integer;
+BEGIN
+    v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
+            MESSAGE = format('%s is not a recommendation source for new items', coalesce(quote_literal({{ schema }}._prefix(p_source)), 'null')),
+            DETAIL = 'sources: tester, llm, manual',
+            HINT = 'carried_forward items come from carry_items_forward and start_decision_set.';
+    END IF;
+    PERFORM {{ schema }}._require_json_array(p_items, 'p_items', 'items_shape',
+                                             'Pass [{"item_key": "...", "data": {...}}, ...].');
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> 'item_key') IS DISTINCT FROM 'string'
+        OR {{ schema }}._is_blank(e.x ->> 'item_key')
+        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
+        OR (e.x - ARRAY['item_key', 'data']) <> '{}';
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'items_shape',
+            MESSAGE = 'some items are not {"item_key": "<non-empty string>", "data": {object}}',
+            DETAIL = left(v_bad, 1000),
+            HINT = 'Each element needs an item_key; data is optional and an object; no other keys.';
+    END IF;
+    PERFORM {{ schema }}._check_decision_items(p_items);
+    CASE {{ schema }}._decision_set_of(p_version)
+{%- for s in decision_sets %}
+    WHEN {{ s.name | literal }} THEN
+{%- if s.handwritten %}
+        v_count := {{ api_schema }}.recommend_samples(p_version,
+            (SELECT jsonb_agg((e.x - 'item_key') || jsonb_build_object('sample_key', e.x -> 'item_key') ORDER BY e.i)
+               FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)), p_source, p_actor);
+{%- else %}
+        v_count := {{ ds.fn_name(s, '_recommend') }}(p_version, p_items, p_source::{{ schema }}.recommendation_source, p_actor);
+{%- endif %}
+{%- endfor %}
+    END CASE;
+    PERFORM {{ schema }}._leave(v_outer);
+    RETURN v_count;
+END
+$fn$;
+
+-- p_decisions: [{"item_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}]
+CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_items(p_version uuid, p_decisions jsonb, p_actor integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
+    v_bad   text;
+    v_count integer;
+BEGIN
+    v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
+        'Pass [{"item_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> 'item_key') IS DISTINCT FROM 'string'
+        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
+        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
+        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
+        OR (e.x - ARRAY['item_key', 'status', 'note', 'data']) <> '{}';
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
+            MESSAGE = 'some decisions are malformed',
+            DETAIL = left(v_bad, 1000),
+            HINT = 'Each needs item_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
+    END IF;
+    PERFORM {{ schema }}._check_decision_items(p_decisions);
+    CASE {{ schema }}._decision_set_of(p_version)
+{%- for s in decision_sets %}
+    WHEN {{ s.name | literal }} THEN
+{%- if s.handwritten %}
+        v_count := {{ api_schema }}.decide_samples(p_version,
+            (SELECT jsonb_agg((e.x - 'item_key') || jsonb_build_object('sample_key', e.x -> 'item_key') ORDER BY e.i)
+               FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)), p_actor);
+{%- else %}
+        v_count := {{ ds.fn_name(s, '_decide') }}(p_version, p_decisions, p_actor);
+{%- endif %}
+{%- endfor %}
+    END CASE;
+    PERFORM {{ schema }}._leave(v_outer);
+    RETURN v_count;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_items_forward(p_from_version uuid, p_to_version uuid, p_actor integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_outer text;
+    v_count integer;
+BEGIN
+    v_outer := {{ schema }}._enter(p_actor);
+    p_actor := {{ schema }}._entered();
+    CASE {{ schema }}._decision_set_of(p_to_version)
+{%- for s in decision_sets %}
+    WHEN {{ s.name | literal }} THEN
+{%- if s.handwritten %}
+        v_count := {{ api_schema }}.carry_forward(p_from_version, p_to_version, p_actor);
+{%- else %}
+        v_count := {{ ds.fn_name(s, '_carry_into') }}(p_from_version, p_to_version, p_actor);
+{%- endif %}
+{%- endfor %}
+    END CASE;
+    PERFORM {{ schema }}._leave(v_outer);
+    RETURN v_count;
+END
+$fn$;
+
+CREATE OR REPLACE VIEW {{ api_schema }}.decision_items AS
+{%- for s in decision_sets %}
+SELECT {{ s.name | literal }}::text AS set_name, d.id, d.version_id, d.{{ s.item_key }}::text AS item_key, d.{{ s.item_data }} AS item_data,
+       d.recommendation_source, d.recommended_by, d.recommended_at, d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+       d.carried_from_version_id, d.carried_from_decision_id,
+       v.version_number, v.cycle_id, v.report_id, v.version_status, v.is_latest,
+       coalesce(d.origin_decision_id, d.id)                      AS origin_decision_id,
+       coalesce(o.recommendation_source, d.recommendation_source) AS origin_source,
+       coalesce(o.recommended_by, d.recommended_by)               AS origin_recommended_by
+  FROM {{ schema }}.{{ s.items_table }} d
+  INNER JOIN {{ schema }}.{{ s.entity.table }} v ON d.version_id = v.id
+  LEFT JOIN {{ schema }}.{{ s.items_table }} o ON d.origin_decision_id = o.id
+{%- if not loop.last %}
+UNION ALL
+{%- endif %}
+{%- endfor %};
+COMMENT ON VIEW {{ api_schema }}.decision_items IS
+    'Every item of every decision set with its set, version and the source and recommender of the item its chain started from.';
+
+-- The item and each one it was carried from, back to the origin (step 0 = the given one).
+CREATE OR REPLACE FUNCTION {{ api_schema }}.item_lineage(p_item uuid)
+RETURNS TABLE (
+    step integer, set_name text, version_id uuid, version_number integer, item_id uuid, item_key text,
+    recommendation_source text, recommended_by integer, decision_status text, decided_by integer,
+    decided_at timestamptz, decision_note text, item_data jsonb
+)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+{%- for s in decision_sets %}
+    IF EXISTS (SELECT FROM {{ schema }}.{{ s.items_table }} i WHERE i.id = p_item) THEN
+        RETURN QUERY
+        WITH RECURSIVE chain AS (
+            SELECT 0 AS step, d.id, d.carried_from_decision_id FROM {{ schema }}.{{ s.items_table }} d WHERE d.id = p_item
+            UNION ALL
+            SELECT c.step + 1, d.id, d.carried_from_decision_id
+              FROM chain c INNER JOIN {{ schema }}.{{ s.items_table }} d ON c.carried_from_decision_id = d.id
+        )
+        SELECT c.step, {{ s.name | literal }}::text, d.version_id, v.version_number, d.id, d.{{ s.item_key }}::text,
+               d.recommendation_source::text, d.recommended_by, d.decision_status::text, d.decided_by, d.decided_at,
+               d.decision_note, d.{{ s.item_data }}
+          FROM chain c
+          INNER JOIN {{ schema }}.{{ s.items_table }} d ON c.id = d.id
+          INNER JOIN {{ schema }}.{{ s.entity.table }} v ON d.version_id = v.id
+         ORDER BY c.step;
+        RETURN;
+    END IF;
+{%- endfor %}
+    RAISE EXCEPTION USING
+        ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_item',
+        MESSAGE = format('decision set item %s does not exist', coalesce(p_item::text, 'null')),
+        HINT = 'Pass the id of a row of the decision_items view.';
+END
+$fn$;
+
+{% include 'include/api_grants.sql' -%}
