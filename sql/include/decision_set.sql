@@ -125,11 +125,10 @@ BEGIN
     IF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
-    -- The engine's own carry (_ds_{{ s.name }}_carry) is recognised by the call
-    -- stack, which a caller cannot set; every other INSERT is checked in full.
+    -- The engine's own carry (_ds_{{ s.name }}_carry), recognised as
+    -- _engine_statement says; every other INSERT is checked in full.
     GET DIAGNOSTICS v_stack = PG_CONTEXT;
-    v_engine := coalesce(starts_with(substring(v_stack FROM E'\nPL/pgSQL function [^\n]*'),
-                                     E'\n' || {{ ('PL/pgSQL function ' ~ schema ~ '.' ~ (s.fn ~ '_carry') | ident ~ '(uuid,uuid,integer) line ') | literal }}), false);
+    v_engine := {{ schema }}._engine_statement(TG_RELID, v_stack, {{ (schema ~ '.' ~ (s.fn ~ '_carry') | ident ~ '(uuid,uuid,integer)') | literal }});
     IF NOT v_engine THEN
         SELECT count(*), string_agg(DISTINCT n.version_id::text, ', ')
           INTO v_count, v_bad

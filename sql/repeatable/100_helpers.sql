@@ -232,6 +232,29 @@ LANGUAGE sql SET search_path TO pg_catalog, pg_temp AS $fn$
     SELECT set_config('phaseline.actor', coalesce(p_outer, ''), true);
 $fn$;
 
+-- Is the statement that fired a statement trigger on p_table the engine's
+-- own bulk write, issued by the PL/pgSQL function p_caller (e.g.
+-- 'phaseline._carry_forward(uuid,uuid,integer)')? Its rules trigger then
+-- skips the checks that function has made, or made redundant, under its
+-- locks. Two conditions:
+--   * the first function on the call stack after the trigger's own line
+--     is p_caller (the statement's text sits in between);
+--   * the statement runs as the table's owner. Every phaseline function
+--     that writes runs as the owner (the API is SECURITY DEFINER); a direct
+--     writer runs as itself. The stack alone is not proof: it quotes the
+--     text of each statement, and a direct writer's statement can carry a
+--     comment that looks like a stack line. Only the owner could forge one
+--     and be believed, and the owner can disable the trigger anyway.
+-- Any other write, a direct one by the owner included, is checked in full.
+CREATE OR REPLACE FUNCTION {{ schema }}._engine_statement(p_table regclass, p_stack text, p_caller text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN coalesce(starts_with(substring(p_stack FROM E'\nPL/pgSQL function [^\n]*'),
+                                E'\nPL/pgSQL function ' || p_caller || ' line '), false)
+       AND (SELECT c.relowner = to_regrole(current_user)::oid FROM pg_class c WHERE c.oid = p_table);
+END
+$fn$;
+
 -- The migration's escape hatch (phaseline migrate-legacy backfill): with
 -- SET LOCAL phaseline.backfill = 'on', historical rows go in as they were
 -- (numbers, statuses, reviewers, decisions) and the workflow triggers stand

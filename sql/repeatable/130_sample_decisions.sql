@@ -99,14 +99,11 @@ BEGIN
     -- approved and modified decisions of the parent into a draft its caller
     -- has locked or just created: the checks marked "not for the engine"
     -- below are redundant for it, and on a million rows they are a quarter
-    -- of the call. It is recognised by the call stack: the first function
-    -- named after this trigger's own line is the one whose statement fired
-    -- it (the statement's text sits in between). A stack cannot be set like
-    -- a setting: any other INSERT, a direct one by the owner included, is
-    -- checked in full (samples_carry_forward.sql, samples_recommend.sql).
+    -- of the call. _engine_statement says how it is recognised; any other
+    -- INSERT, a direct one by the owner included, is checked in full
+    -- (samples_carry_forward.sql, samples_recommend.sql).
     GET DIAGNOSTICS v_stack = PG_CONTEXT;
-    v_engine := coalesce(starts_with(substring(v_stack FROM E'\nPL/pgSQL function [^\n]*'),
-                                     E'\n' || {{ ('PL/pgSQL function ' ~ schema ~ '._carry_forward(uuid,uuid,integer) line ') | literal }}), false);
+    v_engine := {{ schema }}._engine_statement(TG_RELID, v_stack, {{ (schema ~ '._carry_forward(uuid,uuid,integer)') | literal }});
     -- Every row belongs to an existing version, in any mode (not for the engine).
     IF NOT v_engine THEN
         SELECT count(*), string_agg(DISTINCT n.version_id::text, ', ')
