@@ -16,7 +16,10 @@ from pathlib import Path
 from phaseline.pytest_plugin import TEST_DB, conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPARISONS = ["1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6", "7a", "7b", "7c", "9", "10"]
+COMPARISONS = [
+    *("1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6"),
+    *("7a", "7b", "7c", "9", "10", "11", "12", "13"),
+]
 
 
 def run_bench(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:

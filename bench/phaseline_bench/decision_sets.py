@@ -41,12 +41,19 @@ class DecisionSet:
     carry_sql: str = ""  # SQL (named: cycle, report, actor, source) that makes the next version
     #                      carrying source's decisions and returns its id; "": SELECT start(...)
     key_prefix: str = "S"
+    json_key: str = ""  # the key's name in the JSON elements, when not the key column's (generic API: item_key)
+    start_call: str = ""  # SQL (named: cycle, report, actor) that starts a version; "": SELECT start(...)
+    title_suffix: str = ""  # after the function's name in the table: " (scoping)"
     audit_insert: str = "_900_audit_insert"
     audit_update: str = "_900_audit_update"
 
     @property
     def start_sql(self) -> str:
-        return f"SELECT {self.start}(%(cycle)s, %(report)s, %(actor)s)"
+        return self.start_call or f"SELECT {self.start}(%(cycle)s, %(report)s, %(actor)s)"
+
+    @property
+    def jk(self) -> str:
+        return self.json_key or self.key
 
     def short(self, fn: str) -> str:
         return fn.rsplit(".", 1)[-1]
@@ -73,8 +80,8 @@ class DecisionSet:
     def recommend_plain(self) -> str:
         return (
             f"INSERT INTO {self.plain} (version_id, {self.key}, {self.data}, recommendation_source, recommended_by) "
-            f"SELECT %s, s.{self.key}, coalesce(s.data, '{{}}'), 'tester', %s "
-            f"FROM jsonb_to_recordset((SELECT samples FROM {self.recommend_payloads} WHERE n = %s)) AS s({self.key} text, data jsonb)"
+            f"SELECT %s, s.{self.jk}, coalesce(s.data, '{{}}'), 'tester', %s "
+            f"FROM jsonb_to_recordset((SELECT samples FROM {self.recommend_payloads} WHERE n = %s)) AS s({self.jk} text, data jsonb)"
         )
 
     def carry_plain(self) -> str:
@@ -99,8 +106,8 @@ UPDATE {self.plain} AS d
        decision_note   = s.note,
        {self.data} = CASE WHEN s.status = 'modified' THEN s.data ELSE d.{self.data} END
   FROM jsonb_to_recordset((SELECT decisions FROM {self.decide_payloads} WHERE n = %(n)s))
-       AS s({self.key} text, status text, note text, data jsonb)
- WHERE d.version_id = %(version)s AND d.{self.key} = s.{self.key}
+       AS s({self.jk} text, status text, note text, data jsonb)
+ WHERE d.version_id = %(version)s AND d.{self.key} = s.{self.jk}
 """
 
     def pending_rows(self) -> str:
@@ -131,7 +138,7 @@ UPDATE {self.plain} AS d
             return
         conn.execute(
             f"INSERT INTO {self.recommend_payloads} (n, samples) "
-            f"SELECT %s, jsonb_agg(jsonb_build_object('{self.key}', {self.key_expr()}, "
+            f"SELECT %s, jsonb_agg(jsonb_build_object('{self.jk}', {self.key_expr()}, "
             f"'data', {self.data_expr()}) ORDER BY i) "
             "FROM generate_series(1, %s::int) i",
             (n, n),
@@ -144,9 +151,9 @@ UPDATE {self.plain} AS d
         k = self.key_expr()
         conn.execute(
             f"INSERT INTO {self.decide_payloads} (n, decisions) "
-            f"SELECT %s, jsonb_agg(CASE WHEN i %% 10 = 0 THEN jsonb_build_object('{self.key}', {k}, 'status', 'rejected', 'note', 'out of scope') "
-            f"                         WHEN i %% 10 = 1 THEN jsonb_build_object('{self.key}', {k}, 'status', 'modified', 'data', jsonb_build_object('account', 'B' || i)) "
-            f"                         ELSE jsonb_build_object('{self.key}', {k}, 'status', 'approved') END ORDER BY i) "
+            f"SELECT %s, jsonb_agg(CASE WHEN i %% 10 = 0 THEN jsonb_build_object('{self.jk}', {k}, 'status', 'rejected', 'note', 'out of scope') "
+            f"                         WHEN i %% 10 = 1 THEN jsonb_build_object('{self.jk}', {k}, 'status', 'modified', 'data', jsonb_build_object('account', 'B' || i)) "
+            f"                         ELSE jsonb_build_object('{self.jk}', {k}, 'status', 'approved') END ORDER BY i) "
             "FROM generate_series(1, %s::int) i",
             (n, n),
         )
@@ -215,6 +222,25 @@ SAMPLES = DecisionSet(
     decide_payloads="bench.decide_payloads",
 )
 
+# A decision set generated from the template (issue 16), through the generic API.
+SCOPING = DecisionSet(
+    name="scoping items",
+    versions="scoping_versions",
+    decisions="scoping_items",
+    key="attribute_name",
+    data="attribute_data",
+    start="phaseline_api.start_decision_set",
+    start_call="SELECT phaseline_api.start_decision_set('scoping', %(cycle)s, %(report)s, %(actor)s)",
+    recommend="phaseline_api.recommend_items",
+    decide="phaseline_api.decide_items",
+    plain="bench.scoping_plain",
+    recommend_payloads="bench.scoping_payloads",
+    decide_payloads="bench.scoping_decide_payloads",
+    key_prefix="A",
+    json_key="item_key",
+    title_suffix=" (scoping)",
+)
+
 
 # --- comparisons ------------------------------------------------------------------------
 
@@ -233,7 +259,7 @@ class Size:
 def recommend(ds: DecisionSet, id: str, *, key: str, audit_key: str | None, n: str) -> Comparison:
     """The recommend call of n items against INSERT ... SELECT FROM jsonb_to_recordset of
     the same JSON into the plain table; and (audit_key) the call with its audit trigger off."""
-    fn = ds.short(ds.recommend)
+    fn = ds.short(ds.recommend) + ds.title_suffix
     rows = [RowSpec(key, f"{fn}, one call", "INSERT ... jsonb_to_recordset, plain", n, quoted=True)]
     if audit_key:
         rows.append(RowSpec(audit_key, f"audit on vs off: {fn}", "same call, audit trigger off", n))
@@ -287,7 +313,12 @@ def carry(ds: DecisionSet, id: str, *, sizes: tuple[Size, ...]) -> Comparison:
     (audit_key) the call with its audit trigger off. Rounds chain: each new version is
     submitted and approved (untimed) to be the next round's source."""
     fn = ds.short(ds.start) if not ds.carry_sql else "carry-forward"
-    title = f"carry-forward ({fn})" if not ds.carry_sql else f"carry-forward of {ds.name}"
+    set_label = ds.title_suffix.strip(" ()")
+    title = (
+        f"carry-forward ({set_label + ': ' if set_label else ''}{fn})"
+        if not ds.carry_sql
+        else f"carry-forward of {ds.name}"
+    )
     rows: list[RowSpec] = []
     for s in sizes:
         rows.append(RowSpec(s.key, title, "INSERT ... SELECT, plain table", s.n, quoted=True))
@@ -356,7 +387,7 @@ def decide(ds: DecisionSet, id: str, *, key: str, audit_key: str | None, n: str)
     modified with new data) on a version loaded pending approval, against the same
     UPDATE ... FROM jsonb_to_recordset on the plain table loaded with the same rows;
     and (audit_key) the call with its audit trigger off."""
-    fn = ds.short(ds.decide)
+    fn = ds.short(ds.decide) + ds.title_suffix
     rows = [RowSpec(key, f"{fn}, one call", "UPDATE ... FROM jsonb_to_recordset, plain", n, quoted=True)]
     if audit_key:
         rows.append(RowSpec(audit_key, f"audit on vs off: {fn}", "same call, audit trigger off", n))
@@ -445,7 +476,7 @@ def log_size(ds: DecisionSet, id: str, *, key: str, n: str) -> Comparison:
         ds.prepare(conn)
         ds.store_recommend_payload(conn, size)
         decisions = (
-            f"SELECT jsonb_agg(jsonb_build_object('{ds.key}', {ds.key_expr()}, 'status', 'approved') ORDER BY i) "
+            f"SELECT jsonb_agg(jsonb_build_object('{ds.jk}', {ds.key_expr()}, 'status', 'approved') ORDER BY i) "
             "FROM generate_series(1, %s::int) i"
         )
         report = w.pairs(1)[0]

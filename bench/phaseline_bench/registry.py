@@ -25,13 +25,38 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     sets.decide(sets.SAMPLES, "8", key="8", audit_key="7c", n="decide"),
     sets.log_size(sets.SAMPLES, "10", key="10", n="log_size"),
+    # A set generated from its declaration, through the generic API (issue 16).
+    sets.recommend(sets.SCOPING, "11", key="11", audit_key=None, n="recommend"),
+    sets.carry(sets.SCOPING, "12", sizes=(sets.Size("12", "carry"),)),
+    sets.decide(sets.SCOPING, "13", key="13", audit_key=None, n="decide"),
     lookups,  # 5a-c
     overview,  # 6
 )
 
 # The rows of the table, in this order; rows of a comparison added later and
 # not named here follow, in registry order.
-TABLE_ORDER = ("1", "1b", "2a", "2b", "3a", "3b", "4", "8", "5a", "5b", "5c", "6", "7a", "7b", "7c", "9", "10")
+TABLE_ORDER = (
+    "1",
+    "1b",
+    "2a",
+    "2b",
+    "3a",
+    "3b",
+    "4",
+    "8",
+    "5a",
+    "5b",
+    "5c",
+    "6",
+    "7a",
+    "7b",
+    "7c",
+    "9",
+    "10",
+    "11",
+    "12",
+    "13",
+)
 
 
 def ids() -> list[str]:
