@@ -240,6 +240,21 @@ def unknown_files(files: list[SqlFile], state: dict[str, dict]) -> list[str]:
     return sorted(name for name in state if name not in known)
 
 
+def missing_extensions(files: list[SqlFile], state: dict[str, dict]) -> list[str]:
+    """Extensions (ext-<name>/ files) the ledger has and this build lacks."""
+    known = {f.name.split("/", 1)[0] for f in files if f.name.startswith("ext-")}
+    return sorted({n.split("/", 1)[0] for n in state if n.startswith("ext-")} - known)
+
+
+def missing_extensions_message(missing: list[str]) -> str:
+    names = ", ".join(m.removeprefix("ext-") for m in missing)
+    return (
+        f"the database was deployed with extension(s) {names} ({', '.join(m + '/' for m in missing)} in the ledger), "
+        "which this run does not have: pass --extension PATH for each (a deploy without them would re-render "
+        "the engine's repeatable files without their entities and decision sets)"
+    )
+
+
 def drift_message(drift: list[PlanItem]) -> str:
     lines = ["refusing to deploy: run-once file(s) changed after they were applied:"]
     for item in drift:
@@ -362,6 +377,9 @@ def deploy(
             drift = [p for p in plan if p.action == "drift"]
             if drift:
                 raise RefusedError(drift_message(drift))
+            missing = missing_extensions(files, state)
+            if missing:
+                raise RefusedError("refusing to deploy: " + missing_extensions_message(missing))
             for name in unknown_files(files, state):
                 log(f"note: the ledger has {name}, which this release does not know")
             if installed and not repair:
@@ -534,8 +552,12 @@ def validate(conninfo: str = "", *, build: Build) -> list[catalog.Difference]:
                 )
             elif item.action != "applied":
                 out.append(catalog.Difference("file", item.file.name, f"not applied ({item.action})"))
+        missing = missing_extensions(build.files, state)
+        for ext in missing:
+            out.append(catalog.Difference("extension", ext.removeprefix("ext-"), missing_extensions_message(missing)))
         for name in unknown_files(build.files, state):
-            out.append(catalog.Difference("file", name, "in the ledger but unknown to this release"))
+            if name.split("/", 1)[0] not in missing:
+                out.append(catalog.Difference("file", name, "in the ledger but unknown to this release"))
         out += tampering(conn, build)
     return out
 

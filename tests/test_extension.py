@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from phaseline import Build, deploy, validate
+from phaseline.deploy import RefusedError
 
 EXAMPLE = Path(__file__).resolve().parent / "extension_example"
 
@@ -60,8 +61,13 @@ def test_an_extension_is_deployed_versioned_and_validated(scratch_dsn):
         assert err.value.diag.constraint_name == "version_frozen"
 
     assert validate(scratch_dsn, build=build) == []
+    # Without --extension, validate says which extension is missing, and deploy
+    # refuses: it would re-render the engine's files without the extension's entities.
     plain = [str(d) for d in validate(scratch_dsn, build=Build.load())]
-    assert any("ext-acme/once/010_evidence_requests.sql: in the ledger but unknown" in d for d in plain), plain
+    assert any(d.startswith("extension acme:") and "pass --extension PATH" in d for d in plain), plain
+    with pytest.raises(RefusedError, match=r"deployed with extension\(s\) acme .*pass --extension PATH"):
+        deploy(scratch_dsn, build=Build.load(), log=quiet)
+    assert validate(scratch_dsn, build=build) == [], "the refused deploy changed nothing"
     cli = subprocess.run(
         [sys.executable, "-m", "phaseline", "validate", "--extension", str(EXAMPLE), "--db", scratch_dsn],
         capture_output=True,
