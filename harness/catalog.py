@@ -101,7 +101,7 @@ SELECT 'function', p.oid::regprocedure::text, 'has no pinned search_path'
   FROM pg_proc p WHERE p.pronamespace = %(api_schema)s::regnamespace
    AND NOT coalesce(p.proconfig, '{}') && ARRAY['search_path=pg_catalog, pg_temp']
 UNION ALL
-SELECT 'function', p.oid::regprocedure::text, 'has no COMMENT (re-apply 950_comments.sql: deploy --repair)'
+SELECT 'function', p.oid::regprocedure::text, 'has no COMMENT (phaseline''s own: deploy --repair re-applies 950_comments.sql; an extension''s: COMMENT ON it in the file that creates it)'
   FROM pg_proc p WHERE p.pronamespace = %(api_schema)s::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
 UNION ALL
 SELECT 'trigger', format('%%s.%%I', t.tgrelid::regclass, t.tgname), 'is disabled'

@@ -41,7 +41,7 @@ import psycopg
 from psycopg import sql
 
 from . import catalog
-from .render import SQL_DIR, Build, SqlFile
+from .render import RESTATED_FILES, SQL_DIR, Build, SqlFile
 from .sqlsplit import split_statements
 from .version import RELEASE, release_key
 
@@ -52,7 +52,7 @@ DEFAULT_LOCK_RETRIES = 8  # per statement, with exponential backoff from 0.25 s,
 # Repeatable files that restate something about every object (its grants, its
 # comment): re-applied whenever any file is applied, even if their own text
 # did not change, since a new or re-created function starts without either.
-RESTATED = ("repeatable/900_privileges.sql", "repeatable/950_comments.sql")
+RESTATED = RESTATED_FILES
 
 
 class DeployError(Exception):

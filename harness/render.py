@@ -319,17 +319,26 @@ def _environment(sql_dir: Path, extensions: tuple[Path, ...] = ()) -> jinja2.Env
     return env
 
 
+# Repeatable files that restate something about every object (its grants, its comment); deploy
+# re-applies them whenever any file is applied (deploy.RESTATED).
+RESTATED_FILES = ("repeatable/900_privileges.sql", "repeatable/950_comments.sql")
+
+
 def sql_files(sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()) -> list[tuple[str, str]]:
     """(kind, name) of every file deploy applies, in apply order: all run-once files (phaseline's, then each
     extension's), then all repeatable files (likewise), so an extension's tables exist before the engine's
     triggers are generated for them."""
     files = []
     for kind in KINDS:
-        for path in sorted((sql_dir / kind).glob("*.sql")):
-            files.append((kind, f"{kind}/{path.name}"))
+        own = [(kind, f"{kind}/{path.name}") for path in sorted((sql_dir / kind).glob("*.sql"))]
+        # The files that restate every object's grants and comments come last, after the
+        # extensions' repeatable files too, so that an extension's functions get them.
+        last = [f for f in own if f[1] in RESTATED_FILES]
+        files += [f for f in own if f not in last]
         for ext in extensions:
             for path in sorted((ext / kind).glob("*.sql")):
                 files.append((kind, f"ext-{extension_name(ext)}/{kind}/{path.name}"))
+        files += last
     return files
 
 

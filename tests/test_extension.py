@@ -32,6 +32,10 @@ def test_an_extension_is_deployed_versioned_and_validated(scratch_dsn):
         files = [r[0] for r in conn.execute("SELECT file FROM phaseline_deploy.ledger ORDER BY id")]
         assert "ext-acme/once/010_evidence_requests.sql" in files
         assert files.index("ext-acme/once/010_evidence_requests.sql") < files.index("repeatable/100_helpers.sql")
+        # grants and comments are restated after the extension's functions exist
+        assert files.index("ext-acme/repeatable/100_evidence_requests.sql") < files.index(
+            "repeatable/900_privileges.sql"
+        )
         q = lambda query, *args: conn.execute(query, args).fetchone()[0]  # noqa: E731
         admin = q("SELECT phaseline_api.create_user('a@x.io', 'Admin', 'admin')")
         owner = q("SELECT phaseline_api.create_user('o@x.io', 'Owner', 'report_owner', %s)", admin)

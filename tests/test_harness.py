@@ -200,10 +200,8 @@ def test_a_failing_file_stops_the_deploy_and_leaves_no_trace(scratch_dsn, tmp_pa
 
     after = ledger_rows(scratch_dsn)
     assert after[: len(before)] == before
-    # the files before it in apply order were applied (the restated grants and comments); it and later ones not
-    assert [r[0] for r in after[len(before) :]] == list(RESTATED), (
-        "neither the broken file nor any later one is in the ledger"
-    )
+    # neither it nor any later file was applied: the restated grants and comments come last
+    assert [r[0] for r in after[len(before) :]] == [], "neither the broken file nor any later one is in the ledger"
     with psycopg.connect(scratch_dsn) as conn:
         left = conn.execute(
             "SELECT to_regclass('phaseline.broken_before'), to_regprocedure('phaseline.broken_fn()'),"
