@@ -31,7 +31,9 @@ libpq variables (phaseline.pgconn); PHASELINE_TEST_DB names the template
 (default phaseline_test) so that parallel runs on one server stay apart.
 Set PHASELINE_TEST_OWNER to an existing role to deploy as it, or to an empty
 string to deploy as the connecting user; PHASELINE_TEST_APP_LOGIN names the
-login pgTAP files run as (default ``<test db>_tap``).
+login pgTAP files run as (default ``<test db>_tap``). PHASELINE_TEST_EXTENSIONS
+lists extension directories (as for ``phaseline deploy --extension``, separated
+by ":") deployed into the template with phaseline.
 """
 
 from __future__ import annotations
@@ -65,10 +67,15 @@ HELPERS_SQL = Path(str(importlib.resources.files("phaseline") / "testkit" / "hel
 _CONFIG: list[pytest.Config] = []  # the running session's config, for the template loader's hook call
 
 
+# A project's own entities and decision sets (phaseline deploy --extension PATH), deployed into the
+# template with phaseline: PHASELINE_TEST_EXTENSIONS, paths separated by os.pathsep (":").
+EXTENSIONS = tuple(Path(p) for p in os.environ.get("PHASELINE_TEST_EXTENSIONS", "").split(os.pathsep) if p)
+
+
 @functools.cache
 def build() -> Build:
     """The session's one build context: the TOML read and the SQL rendered once."""
-    return Build.load()
+    return Build.load(extensions=EXTENSIONS)
 
 
 class PhaselineHookspecs:
@@ -175,6 +182,9 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     owner = owner_conninfo(dbname)
     deploy(owner, build=build(), log=lambda *_: None)
+    # The project's own SQL first, so that the kit's peek views cover its tables too.
+    if _CONFIG:
+        _CONFIG[0].hook.pytest_phaseline_load_template(dsn=owner)
     with psycopg.connect(owner, autocommit=True) as conn:
         conn.execute(HELPERS_SQL.read_bytes())
         # What a pgTAP file acting as the application needs of the test kit,
@@ -183,8 +193,6 @@ def load_template(host, port, user, dbname, password=None, **_ignored) -> None:
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA test, peek TO {}").format(app))
         conn.execute(sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test TO {}").format(app))
         conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA peek TO {}").format(app))
-    if _CONFIG:
-        _CONFIG[0].hook.pytest_phaseline_load_template(dsn=owner)
 
 
 if factories is not None:

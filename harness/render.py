@@ -109,6 +109,7 @@ def _entity(raw: dict, n: int, where: str) -> dict:
         phase_literal=phase if phase and not phase.startswith("@") else None,
         before_submit=quote_ident(raw["before_submit"]) if raw.get("before_submit") else None,
         before_approve=quote_ident(raw["before_approve"]) if raw.get("before_approve") else None,
+        label=raw.get("label") or raw["entity"],  # how messages name it
     )
 
 
@@ -158,7 +159,13 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
         if "versions" not in raw:
             raise RenderError(f"{where}: decision set {name} needs an entity, or versions (a table) and key")
         key = raw.get("key", ["cycle_id", "report_id"])
-        implied = dict(entity=name, table=raw["versions"], key=key, artifact_type=raw.get("artifact_type", name))
+        implied = dict(
+            entity=name,
+            table=raw["versions"],
+            key=key,
+            artifact_type=raw.get("artifact_type", name),
+            label=raw.get("label", name.replace("_", " ")),
+        )
         if raw.get("artifact_phase"):
             implied["artifact_phase"] = raw["artifact_phase"]
         entity_name = name

@@ -19,6 +19,7 @@ version_frozen, no_delete).
 
 from __future__ import annotations
 
+import tomllib
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ import psycopg
 import pytest
 from phaseline import Build, deploy
 from phaseline.client import Client, PhaselineError
+from phaseline.render import SQL_DIR
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -52,9 +54,18 @@ READY = {
 
 
 def test_the_suite_covers_every_declaration():
-    names = {e["entity"] for e in ENTITIES}
-    assert {"report_attribute", "sample_selection", "phase_data", "evidence_request", "review_checklist"} <= names
-    assert {s["name"] for s in SETS} == {"samples", "scoping", "profiling_rules", "observations", "review_checklist"}
+    """Every entry of phaseline.toml and of the extension's is parametrized below (a set declared with
+    `versions` is a versioned entity too), so a declaration cannot be left out of the suite."""
+    tomls = [
+        tomllib.loads((SQL_DIR / "phaseline.toml").read_text()),
+        tomllib.loads((EXAMPLE / "phaseline.toml").read_text()),
+    ]
+    declared_sets = {s["name"] for t in tomls for s in t.get("decision_set", [])}
+    declared_entities = {e["entity"] for t in tomls for e in t.get("versioned", [])}
+    declared_entities |= {s["name"] for t in tomls for s in t.get("decision_set", []) if "versions" in s}
+    assert {s["name"] for s in SETS} == declared_sets
+    assert {e["entity"] for e in ENTITIES} == declared_entities
+    assert "evidence_request" in declared_entities and "review_checklist" in declared_sets, "the example's own"
 
 
 @pytest.fixture(scope="module")

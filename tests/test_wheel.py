@@ -90,23 +90,22 @@ def test_the_installed_wheel_deploys_checks_and_renders(venv, fresh_db, tmp_path
 def test_a_downstream_project_tests_its_own_sql_with_the_kit(venv, tmp_path):
     project = tmp_path / "acme"
     shutil.copytree(ROOT / "tests" / "downstream", project)
+    # its own versioned entity, an extension deployed into the template with phaseline
+    shutil.copytree(ROOT / "tests" / "extension_example", project / "ext")
     env = {
         "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
         "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
         "PHASELINE_TEST_APP_LOGIN": "phaseline_downstream_tap",
+        "PHASELINE_TEST_EXTENSIONS": str(project / "ext"),
     }
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "2 passed" in out.stdout, out.stdout
+    assert "3 passed" in out.stdout, out.stdout
 
     (project / "pgtap" / "broken.sql").write_text(
         "BEGIN;\nSELECT plan(1);\nSELECT is(1, 2, 'one is two');\nSELECT * FROM finish();\nROLLBACK;\n"
     )
-    env = {
-        "PHASELINE_TEST_DB": f"phaseline_ds_{uuid.uuid4().hex[:8]}",
-        "PHASELINE_TEST_OWNER": "phaseline_downstream_owner",
-        "PHASELINE_TEST_APP_LOGIN": "phaseline_downstream_tap",
-    }
+    env["PHASELINE_TEST_DB"] = f"phaseline_ds_{uuid.uuid4().hex[:8]}"
     out = run(venv, "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "1 failed, 2 passed" in out.stdout and "one is two" in out.stdout, out.stdout
+    assert "1 failed, 3 passed" in out.stdout and "one is two" in out.stdout, out.stdout

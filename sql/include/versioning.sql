@@ -20,7 +20,7 @@ format('{% for k in e.key_names %}{{ k }}=%s{{ ", " if not loop.last }}{% endfor
 {% macro triggers(e) -%}
 {%- set t = schema ~ '.' ~ e.table -%}
 {%- set fn = schema ~ '.' ~ ('_' ~ e.table_name ~ '_version') | ident -%}
-{%- set label = e.entity -%}
+{%- set label = e.label -%}
 -- ---------------------------------------------------------------------------
 -- {{ label }} ({{ e.table_name }}): version bump, status workflow, immutability.
 -- ---------------------------------------------------------------------------

@@ -12,6 +12,10 @@ DECLARE
     v_owner  integer;
 BEGIN
     SELECT tester_user_id INTO v_tester FROM {{ schema }}.cycle_reports WHERE cycle_id = p_cycle AND report_id = p_report;
+    IF NOT FOUND THEN
+        -- no such assignment: say that, not "not assigned" (the foreign key would say it later)
+        PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    END IF;
     SELECT owner_user_id INTO v_owner FROM {{ schema }}.reports WHERE report_id = p_report;
     IF p_actor IS DISTINCT FROM v_tester AND p_actor IS DISTINCT FROM v_owner
        AND NOT EXISTS (SELECT FROM {{ schema }}.users WHERE user_id = p_actor AND role = 'admin') THEN

@@ -45,7 +45,7 @@ BEGIN
     RAISE EXCEPTION USING
         ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
         MESSAGE = format('version %s does not exist', coalesce(p_version_id::text, 'null')),
-        HINT = 'Pass the id of a version of a report attribute, sample selection or phase data.';
+        HINT = 'Pass the id of a version of one of: {% for e in versioned %}{{ e.entity }}{{ ", " if not loop.last }}{% endfor %}.';
 END
 $fn$;
 

@@ -120,7 +120,7 @@ BEGIN
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_decision_set',
             MESSAGE = format('unknown decision set %s', coalesce(quote_literal({{ schema }}._prefix(p_set)), 'null')),
             DETAIL = 'decision sets: {% for s in decision_sets %}{{ s.name }}{{ ", " if not loop.last }}{% endfor %}',
-            HINT = 'Pass the name of a [[decision_set]] of phaseline.toml (SELECT set_name FROM phaseline.decision_sets).';
+            HINT = 'Pass the name of a declared decision set ([[decision_set]] of phaseline.toml or an extension''s; DETAIL lists them).';
     END CASE;
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
