@@ -231,6 +231,12 @@ def make_plan(files: list[SqlFile], state: dict[str, dict]) -> list[PlanItem]:
             plan.append(PlanItem(f, "drift", changed or sorted(f.sources)))
         else:
             plan.append(PlanItem(f, "reapply"))
+    # A new or re-created object starts without its grants and comment: the files
+    # that restate them for every object go again whenever anything is applied.
+    if any(p.action in ("apply", "reapply") for p in plan):
+        for item in plan:
+            if item.file.name in RESTATED and item.action == "applied":
+                item.action = "restate"
     return plan
 
 
@@ -394,10 +400,6 @@ def deploy(
                 for item in plan:
                     if item.file.kind == "repeatable" and item.action == "applied":
                         item.action = "repair"
-            if any(p.action in ("apply", "reapply") for p in plan):
-                for item in plan:
-                    if item.file.name in RESTATED and item.action == "applied":
-                        item.action = "restate"
             todo = [p for p in plan if p.action in ("apply", "reapply", "repair", "restate")]
             started = time.perf_counter()
             for item in todo:
@@ -492,7 +494,7 @@ def _apply(conn: psycopg.Connection, item: PlanItem, ledger_schema: str, opts: O
     except psycopg.Error as exc:
         raise DeployError(describe_error(f, line, exc)) from exc
     note = f" ({skipped} unchanged trigger/view statement(s) left alone)" if skipped else ""
-    log(f"{item.action:8} {f.name:40} {elapsed_ms:9.1f} ms{note}")
+    log(f"{item.action:8} {f.name:48} {elapsed_ms:9.1f} ms{note}")
 
 
 # --- status, plan, validate, baseline ------------------------------------------------------
@@ -550,7 +552,7 @@ def validate(conninfo: str = "", *, build: Build) -> list[catalog.Difference]:
                 out.append(
                     catalog.Difference("file", item.file.name, f"drifted; changed: {', '.join(item.changed_sources)}")
                 )
-            elif item.action != "applied":
+            elif item.action not in ("applied", "restate"):
                 out.append(catalog.Difference("file", item.file.name, f"not applied ({item.action})"))
         missing = missing_extensions(build.files, state)
         for ext in missing:
