@@ -124,8 +124,9 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
     belong to ``artifact_phase``). Its items table has the columns of include/decision_shapes.sql, with the
     item's key and data columns named by ``item_key`` and ``item_data``. ``contract`` is the items' data
     contract, in the phase contracts' format ({"required": [...], "properties": {key: {"type": ...}}}).
-    ``handwritten = true`` marks a set whose rules and API are written by hand (samples: 130 and 230), which
-    the generic API serves by dispatching to its own functions.
+    ``noun`` (default "item") is what the set's own functions and rules call an item: its functions take
+    their JSON items keyed ``<noun>_key``, and its rules are duplicate_<noun>_key, unknown_<noun>_key and
+    (for any noun but "item") <items>_references. samples keeps release 0.1.0's names with noun = "sample".
     """
     known = {
         "name",
@@ -138,7 +139,7 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
         "item_key",
         "item_data",
         "contract",
-        "handwritten",
+        "noun",
         "label",
     }
     unknown = set(raw) - known
@@ -184,8 +185,20 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
         item_data_name=raw.get("item_data", "item_data"),
         contract=contract,
         contract_json=json.dumps(contract, sort_keys=True),
-        handwritten=bool(raw.get("handwritten", False)),
         fn=f"_ds_{name}",
+    )
+    noun = raw.get("noun", "item")
+    if not _SET_NAME.fullmatch(noun):
+        raise RenderError(f"{where}: the noun of decision set {name} must match {_SET_NAME.pattern}")
+    s.update(
+        noun=noun,
+        json_key=f"{noun}_key",
+        rule_duplicate_key=f"duplicate_{noun}_key",
+        rule_unknown_key=f"unknown_{noun}_key",
+        rule_references="decision_items_references" if noun == "item" else f"{raw['items']}_references",
+        # Whether the set keeps names of its own (samples: release 0.1.0's) where the generic API's say
+        # "item"; tests/test_declarations.py picks the rule names it expects by it.
+        handwritten=noun != "item",
     )
     return s, implied
 
@@ -277,7 +290,7 @@ def build_context(
     ctx["entity"] = entity
 
     # Decision sets: each set's versions entity gets the set's before_approve
-    # hook ("every item decided"), unless the set is written by hand.
+    # hook ("every item decided").
     set_names: set[str] = set()
     tables = {e["table_name"] for e in entities}
     for s in sets:
@@ -290,11 +303,10 @@ def build_context(
         _check_contract(s["contract"], s["name"])
         e = entity(s["entity_name"])
         s["entity"] = e
-        if not s["handwritten"]:
-            hook = quote_ident(f"{s['fn']}_before_approve")
-            if e["before_approve"] not in (None, hook):
-                raise RenderError(f"decision set {s['name']}: entity {e['entity']} has a before_approve hook already")
-            e["before_approve"] = hook
+        hook = quote_ident(f"{s['fn']}_before_approve")
+        if e["before_approve"] not in (None, hook):
+            raise RenderError(f"decision set {s['name']}: entity {e['entity']} has a before_approve hook already")
+        e["before_approve"] = hook
     ctx["decision_sets"] = sets
     sets_by_name = {s["name"]: s for s in sets}
 

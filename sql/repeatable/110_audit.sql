@@ -11,21 +11,22 @@
 --
 -- Single-row tables (reference data, artifacts, the versioned entities)
 -- are audited by a row-level trigger: one prepared INSERT per row, no
--- transition table to plan per statement. sample_decisions, written in
--- bulk, is audited per statement: one event per version a statement
--- touched, its rows as a uuid array and (updates) their deltas as one JSON
--- array, instead of one log row per decision.
+-- transition table to plan per statement. The items of the decision sets
+-- (sample_decisions and the others), written in bulk, are audited per
+-- statement by include/decision_set.sql (repeatable/135_decision_sets.sql):
+-- one event per version a statement touched, its rows as a uuid array and
+-- (updates) their deltas as one JSON array, instead of one log row per
+-- decision.
 
-{#- The audited tables: name, primary key column, its type. Grouped tables
-    list every column, for the static delta (checked against the catalog below). -#}
+{#- The audited tables: name, primary key column, its type; and every column
+    of sample_decisions, which the static delta of its audit (include/decision_set.sql)
+    must know (checked against the catalog below). -#}
 {% set single = [('users', 'user_id', 'integer'), ('test_cycles', 'cycle_id', 'uuid'), ('reports', 'report_id', 'uuid'),
                  ('cycle_reports', 'id', 'uuid'), ('approved_artifacts', 'id', 'uuid'), ('workflow_phases', 'phase_name', 'text'),
                  ('user_db_roles', 'id', 'uuid')] -%}
-{% set mutable_columns = ['sample_data', 'decision_status', 'decided_by', 'decided_at', 'decision_note'] -%}
 {% set decision_columns = ['id', 'version_id', 'sample_key', 'sample_data', 'recommendation_source', 'recommended_by',
                            'recommended_at', 'decision_status', 'decided_by', 'decided_at', 'decision_note',
                            'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] -%}
-{% set fixed_columns = decision_columns | reject('in', mutable_columns) | list -%}
 
 -- Statement-level triggers of release 0.1.0 that the row-level one replaces.
 {% for table, pk, type in single %}
@@ -63,57 +64,11 @@ BEGIN
 END
 $fn$;
 
--- sample_decisions: one event per statement and version. The actor is an
--- uncorrelated subquery, evaluated once and only if there is a row. JIT is
--- off: a query over a transition table is planned without statistics, and
--- compiling it cost more than running it.
-CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_audit_insert() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
-BEGIN
-    INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids)
-    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'INSERT', 'sample_decisions', n.version_id::text, array_agg(n.id)
-      FROM new_rows n
-     GROUP BY n.version_id;
-    RETURN NULL;
-END
-$fn$;
-
--- Old and new rows pair on the id, which the rules keep fixed (and so does
--- the version, the group). Both aggregates read the rows in the same order,
--- so row_ids[i] and old_values[i - 1] are the same row. The delta is built
--- statically: every column's old value, minus the columns that did not
--- change; when only the columns a decision or an edit changes did change
--- (the rules refuse anything else outside a backfill), only those five are
--- built, at a third of the cost per row. The commonest update of all, a
--- first decision on a pending sample that keeps its data, has a delta known
--- in advance: a constant, so the sample's data is not copied only to be
--- taken out again (the CHECK decided_iff_not_pending makes decided_by and
--- decided_at null before and set after).
-CREATE OR REPLACE FUNCTION {{ schema }}._sample_decisions_audit_update() RETURNS trigger
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
-BEGIN
-    INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, row_ids, old_values)
-    SELECT (SELECT {{ schema }}._actor()), (SELECT {{ schema }}._session_role()), 'UPDATE', 'sample_decisions', n.version_id::text, array_agg(n.id),
-           jsonb_agg(CASE WHEN ({% for c in fixed_columns %}o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
-                               IS DISTINCT FROM ({% for c in fixed_columns %}n.{{ c }}{{ ", " if not loop.last }}{% endfor %})
-                          THEN jsonb_build_object({% for c in decision_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
-                               - ARRAY[{% for c in decision_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}]
-                          WHEN o.decision_status = 'pending' AND n.decision_status <> 'pending' AND o.decision_note IS NULL
-                               AND o.sample_data IS NOT DISTINCT FROM n.sample_data
-                          THEN CASE WHEN n.decision_note IS NULL
-                                    THEN '{"decided_at": null, "decided_by": null, "decision_status": "pending"}'::jsonb
-                                    ELSE '{"decided_at": null, "decided_by": null, "decision_note": null, "decision_status": "pending"}'::jsonb END
-                          ELSE jsonb_build_object({% for c in mutable_columns %}{{ c | literal }}, o.{{ c }}{{ ", " if not loop.last }}{% endfor %})
-                               - ARRAY[{% for c in mutable_columns %}CASE WHEN o.{{ c }} IS NOT DISTINCT FROM n.{{ c }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] END)
-      FROM old_rows o JOIN new_rows n ON n.id = o.id
-     GROUP BY n.version_id;
-    RETURN NULL;
-END
-$fn$;
-
--- The static delta above must know every column: a new column added by a
--- later run-once file without listing it here would go unaudited. Refuse
--- the deploy instead.
+-- The static delta of the decision sets' audit (include/decision_set.sql,
+-- _<items>_audit_update) must know every column of sample_decisions, whose
+-- shape is release 0.1.0's (once/060) rather than include/decision_shapes.sql's:
+-- a new column added by a later run-once file without listing it here would
+-- go unaudited. Refuse the deploy instead.
 DO $check$
 DECLARE
     v_cols text[];
@@ -140,20 +95,14 @@ CREATE OR REPLACE TRIGGER _900_audit AFTER INSERT OR UPDATE ON {{ schema }}.{{ t
 CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.{{ table | ident }}
     FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 {% endfor %}
-CREATE OR REPLACE TRIGGER _900_audit_insert AFTER INSERT ON {{ schema }}.sample_decisions
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_audit_insert();
-CREATE OR REPLACE TRIGGER _900_audit_update AFTER UPDATE ON {{ schema }}.sample_decisions
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._sample_decisions_audit_update();
-CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ schema }}.sample_decisions
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ schema }}._tg_no_delete();
 -- Every versioned entity of phaseline.toml.
 {% for e in versioned %}
 {{- audit_row(e.table_name, 'id') }}
 {% endfor %}
 
--- 0.1.0's trigger functions, now that no trigger uses them.
-DROP FUNCTION IF EXISTS {{ schema }}._audit_insert();
-DROP FUNCTION IF EXISTS {{ schema }}._audit_update();
+-- 0.1.0's trigger functions _audit_insert and _audit_update are dropped by
+-- 890_renamed_trigger_functions.sql, once 135_decision_sets.sql has re-pointed
+-- the audit triggers of sample_decisions.
 
 -- ---------------------------------------------------------------------------
 -- Partitions: one per month, created ahead by a maintenance function that
@@ -233,9 +182,7 @@ BEGIN
     WHEN {{ e.table_name | literal }} THEN
         RETURN (SELECT to_jsonb(t) FROM {{ schema }}.{{ e.table }} t WHERE t.id = p_row_id::uuid);
 {%- endfor %}
-    WHEN 'sample_decisions' THEN
-        RETURN (SELECT to_jsonb(t) FROM {{ schema }}.sample_decisions t WHERE t.id = p_row_id::uuid);
-{%- for s in decision_sets if not s.handwritten %}
+{%- for s in decision_sets %}
     WHEN {{ s.items_name | literal }} THEN
         RETURN (SELECT to_jsonb(t) FROM {{ schema }}.{{ s.items_table }} t WHERE t.id = p_row_id::uuid);
 {%- endfor %}

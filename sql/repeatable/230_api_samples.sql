@@ -1,47 +1,15 @@
--- API: decision-based sample selection. Bulk paths are single statements
--- over jsonb_to_recordset; the rules themselves live in the statement
--- triggers of 130_sample_decisions.sql and hold for direct writes too.
+{% import 'include/decision_set.sql' as ds with context -%}
+{% set samples = decision_set('samples') -%}
+-- API: decision-based sample selection, the decision set samples
+-- (phaseline.toml). This file checks the arguments of the calls of release
+-- 0.1.0, keyed sample_key; the work is the set's functions
+-- (include/decision_set.sql, created by 235_api_decision_sets.sql), whose
+-- bulk paths are single statements over jsonb_to_recordset, and the rules
+-- are the set's statement triggers (135_decision_sets.sql), which hold for
+-- direct writes too.
 
 {% set renamed = ['sample_lineage'] %}
 {% include 'include/drop_renamed.sql' %}
-
--- The version row, locked: FOR UPDATE serializes the writers of one
--- version's samples (recommend, carry-forward, decide), so their checks see
--- each other and their row locks cannot interleave, and it blocks submit and
--- approval meanwhile; FOR SHARE only blocks those status changes.
-CREATE OR REPLACE FUNCTION {{ schema }}._lock_sample_version(p_version uuid, p_exclusive boolean)
-RETURNS {{ schema }}.sample_selection_versions
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_row {{ schema }}.sample_selection_versions;
-BEGIN
-    IF p_exclusive THEN
-        SELECT * INTO v_row FROM {{ schema }}.sample_selection_versions WHERE id = p_version FOR UPDATE;
-    ELSE
-        SELECT * INTO v_row FROM {{ schema }}.sample_selection_versions WHERE id = p_version FOR SHARE;
-    END IF;
-    IF v_row.id IS NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('sample selection version %s does not exist', coalesce(p_version::text, 'null')),
-            HINT = 'Start one with phaseline_api.start_sample_selection.';
-    END IF;
-    RETURN v_row;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION {{ schema }}._require_draft_selection(p_version {{ schema }}.sample_selection_versions, p_what text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-BEGIN
-    IF p_version.version_status <> 'draft' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'version_not_draft',
-            MESSAGE = format('cannot %s sample selection version %s: it is %s', p_what, p_version.version_number, p_version.version_status),
-            DETAIL = format('version id=%s, cycle_id=%s, report_id=%s', p_version.id, p_version.cycle_id, p_version.report_id),
-            HINT = 'Samples are added to a draft; start a new version with start_sample_selection.';
-    END IF;
-END
-$fn$;
 
 -- Shared checks of the bulk calls' JSON arguments.
 CREATE OR REPLACE FUNCTION {{ schema }}._require_json_array(p_value jsonb, p_name text, p_rule text, p_hint text) RETURNS void
@@ -53,24 +21,6 @@ BEGIN
             MESSAGE = format('%s must be a JSON array', p_name),
             DETAIL = format('got: %s', coalesce({{ schema }}._prefix(left(p_value::text, 41)), 'null')),
             HINT = p_hint;
-    END IF;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION {{ schema }}._refuse_repeated_keys(p_items jsonb, p_name text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_keys text;
-BEGIN
-    SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_keys
-      FROM (SELECT e ->> 'sample_key' AS k FROM jsonb_array_elements(p_items) AS e
-             GROUP BY 1 HAVING count(*) > 1) AS dup;
-    IF v_keys IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
-            MESSAGE = format('%s names some samples more than once', p_name),
-            DETAIL = format('sample_key: %s', left(v_keys, 1000)),
-            HINT = 'Pass each sample once per call.';
     END IF;
 END
 $fn$;
@@ -115,80 +65,17 @@ BEGIN
 END
 $fn$;
 
--- Copy the approved and modified decisions of p_from into p_to, once: a
--- key already in p_to (carried before, or recommended) is skipped, so a
--- second run carries nothing. The anti-join is exact because every caller
--- holds p_to's row lock (FOR UPDATE, or p_to was created in this
--- transaction), so no other carry or recommend into p_to runs meanwhile; a
--- direct writer racing it gets the unique index's 23505. (An anti-join
--- instead of ON CONFLICT DO NOTHING: plain inserts skip speculative
--- insertion, which matters at a million rows.)
-CREATE OR REPLACE FUNCTION {{ schema }}._carry_forward(p_from uuid, p_to uuid, p_actor integer) RETURNS integer
-LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_count integer;
-BEGIN
-    -- Into an empty version (start_sample_selection's, always) there is
-    -- nothing to skip, and no anti-join is planned at all. That is not only
-    -- cheaper: right after a bulk recommend or decide the statistics do not
-    -- know p_from's rows yet, and the planner, expecting one row, probed
-    -- p_to's index by version only and filtered on the key, rescanning for
-    -- every carried row the entries this very statement had added
-    -- (quadratic: a 200k carry ran for minutes).
-    -- (min() of the key: always one descent of the (version_id, sample_key)
-    -- index. An EXISTS was planned as a Seq Scan that stops at the first
-    -- match, expecting many rows per version, and read the whole table
-    -- when there was none.)
-    IF (SELECT min(t.sample_key) FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to) IS NULL THEN
-        INSERT INTO {{ schema }}.sample_decisions
-               (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
-                decision_status, decided_by, decided_at, decision_note,
-                carried_from_version_id, carried_from_decision_id, origin_decision_id)
-        SELECT p_to, d.sample_key, d.sample_data, 'carried_forward', p_actor, now(),
-               d.decision_status, d.decided_by, d.decided_at, d.decision_note,
-               d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
-          FROM {{ schema }}.sample_decisions d
-         WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified');
-        GET DIAGNOSTICS v_count = ROW_COUNT;
-        RETURN v_count;
-    END IF;
-    -- Into a version that holds rows already (carry_forward into a draft
-    -- with recommendations): skip the keys it holds. With fresh statistics
-    -- this is a hash anti-join; after a bulk load an ANALYZE keeps it so.
-    INSERT INTO {{ schema }}.sample_decisions
-           (version_id, sample_key, sample_data, recommendation_source, recommended_by, recommended_at,
-            decision_status, decided_by, decided_at, decision_note,
-            carried_from_version_id, carried_from_decision_id, origin_decision_id)
-    SELECT p_to, d.sample_key, d.sample_data, 'carried_forward', p_actor, now(),
-           d.decision_status, d.decided_by, d.decided_at, d.decision_note,
-           d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
-      FROM {{ schema }}.sample_decisions d
-     WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified')
-       AND NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions t WHERE t.version_id = p_to AND t.sample_key = d.sample_key);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    RETURN v_count;
-END
-$fn$;
-
 -- A new draft version; the approved and modified decisions of the latest
 -- closed version (its parent, whatever its outcome) are carried into it.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_id     uuid;
-    v_parent uuid;
+    v_id    uuid;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
-    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a sample selection');
-    INSERT INTO {{ schema }}.sample_selection_versions (cycle_id, report_id)
-    VALUES (p_cycle, p_report)
-    RETURNING id, parent_version_id INTO v_id, v_parent;
-    IF v_parent IS NOT NULL THEN
-        PERFORM {{ schema }}._carry_forward(v_parent, v_id, p_actor);
-    END IF;
+    v_id := {{ ds.fn_name(samples, '_start') }}(p_cycle, p_report, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_id;
 END
@@ -198,36 +85,11 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.carry_forward(p_from_version uuid, p
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_to   {{ schema }}.sample_selection_versions;
-    v_from {{ schema }}.sample_selection_versions;
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    v_to := {{ schema }}._lock_sample_version(p_to_version, true);
-    -- p_from is read without a lock: only decisions of closed versions are
-    -- carried meaningfully, and those never change again.
-    SELECT * INTO v_from FROM {{ schema }}.sample_selection_versions WHERE id = p_from_version;
-    IF v_from.id IS NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
-            MESSAGE = format('sample selection version %s does not exist', coalesce(p_from_version::text, 'null')),
-            HINT = 'Pass the parent of the version decisions are carried into.';
-    END IF;
-    PERFORM {{ schema }}._require_assigned(p_actor, v_to.cycle_id, v_to.report_id, 'carry decisions into a sample selection');
-    PERFORM {{ schema }}._require_draft_selection(v_to, 'carry decisions into');
-    -- Only from the parent: carrying from an older version would bring back,
-    -- already approved, samples a later review rejected.
-    IF v_to.parent_version_id IS DISTINCT FROM v_from.id THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'carry_scope',
-            MESSAGE = format('decisions are carried into version %s only from its parent, version %s',
-                             v_to.version_number, v_to.version_number - 1),
-            DETAIL = format('from version %s (cycle_id=%s, report_id=%s), to version %s (cycle_id=%s, report_id=%s)',
-                            v_from.version_number, v_from.cycle_id, v_from.report_id,
-                            v_to.version_number, v_to.cycle_id, v_to.report_id);
-    END IF;
-    v_count := {{ schema }}._carry_forward(p_from_version, p_to_version, p_actor);
+    v_count := {{ ds.fn_name(samples, '_carry_into') }}(p_from_version, p_to_version, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END
@@ -238,9 +100,8 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_version {{ schema }}.sample_selection_versions;
-    v_bad     text;
-    v_count   integer;
+    v_bad   text;
+    v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
@@ -269,33 +130,7 @@ BEGIN
     END IF;
     PERFORM {{ schema }}._check_sample_items(p_samples);
 
-    v_version := {{ schema }}._lock_sample_version(p_version, true);
-    PERFORM {{ schema }}._require_assigned(p_actor, v_version.cycle_id, v_version.report_id, 'recommend samples for a sample selection');
-    PERFORM {{ schema }}._require_draft_selection(v_version, 'recommend samples for');
-
-    -- A key given twice, or already in the version, is a unique violation
-    -- of (version_id, sample_key): the insert itself finds it, and only then
-    -- are the two scans run that say which keys and why. The happy path of
-    -- a bulk call pays for neither.
-    BEGIN
-        INSERT INTO {{ schema }}.sample_decisions (version_id, sample_key, sample_data, recommendation_source, recommended_by)
-        SELECT p_version, s.sample_key, coalesce(s.data, '{}'), p_source::{{ schema }}.recommendation_source, p_actor
-          FROM jsonb_to_recordset(p_samples) AS s(sample_key text, data jsonb);
-        GET DIAGNOSTICS v_count = ROW_COUNT;
-    EXCEPTION WHEN unique_violation THEN
-        PERFORM {{ schema }}._refuse_repeated_keys(p_samples, 'p_samples');
-        SELECT string_agg(format('%L (%s)', d.sample_key, d.recommendation_source), ', ' ORDER BY d.sample_key) INTO v_bad
-          FROM jsonb_array_elements(p_samples) AS e
-          JOIN {{ schema }}.sample_decisions d ON d.version_id = p_version AND d.sample_key = e ->> 'sample_key';
-        IF v_bad IS NOT NULL THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_sample_key',
-                MESSAGE = format('sample selection version %s already holds some of these samples', v_version.version_number),
-                DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-                HINT = 'Carried samples keep their decision; recommend only samples not in the version yet.';
-        END IF;
-        RAISE;
-    END;
+    v_count := {{ ds.fn_name(samples, '_recommend') }}(p_version, p_samples, p_source::{{ schema }}.recommendation_source, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END
@@ -308,9 +143,8 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_dec
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_version {{ schema }}.sample_selection_versions;
-    v_bad     text;
-    v_count   integer;
+    v_bad   text;
+    v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
@@ -333,48 +167,7 @@ BEGIN
     END IF;
     PERFORM {{ schema }}._check_sample_items(p_decisions);
 
-    -- Exclusive: deciders of one version take turns. Each UPDATE then locks
-    -- its rows with no other decider holding any of them, so two deciders
-    -- with overlapping lists cannot deadlock, without a locking pass in key
-    -- order first (which cost a sixth of a 100k-decision call).
-    v_version := {{ schema }}._lock_sample_version(p_version, true);
-    IF v_version.version_status <> 'pending_approval' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'decision_window',
-            MESSAGE = format('sample selection version %s is %s: samples are decided only while it is pending approval',
-                             v_version.version_number, v_version.version_status),
-            DETAIL = format('version id=%s', v_version.id),
-            HINT = 'Submit the version first (submit_version).';
-    END IF;
-    PERFORM {{ schema }}._check_reviewer(p_actor, v_version.report_id,
-                ARRAY[v_version.created_by, v_version.submitted_by] || v_version.contributors,
-                format('samples of sample selection version %s (cycle_id=%s, report_id=%s)',
-                       v_version.version_number, v_version.cycle_id, v_version.report_id));
-
-    UPDATE {{ schema }}.sample_decisions AS d
-       SET decision_status = s.status::{{ schema }}.decision_status,
-           decided_by      = p_actor,
-           decided_at      = now(),
-           decision_note   = s.note,
-           sample_data     = CASE WHEN s.status = 'modified' THEN s.data ELSE d.sample_data END
-      FROM jsonb_to_recordset(p_decisions) AS s(sample_key text, status text, note text, data jsonb)
-     WHERE d.version_id = p_version AND d.sample_key = s.sample_key;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    -- A key given twice updates its row once; an unknown key updates none.
-    -- Either leaves the count short, and only then is the input scanned to
-    -- say which (the error undoes the update).
-    IF v_count <> jsonb_array_length(p_decisions) THEN
-        PERFORM {{ schema }}._refuse_repeated_keys(p_decisions, 'p_decisions');
-        SELECT string_agg(quote_literal(e ->> 'sample_key'), ', ' ORDER BY e ->> 'sample_key') INTO v_bad
-          FROM jsonb_array_elements(p_decisions) AS e
-         WHERE NOT EXISTS (SELECT FROM {{ schema }}.sample_decisions d
-                            WHERE d.version_id = p_version AND d.sample_key = e ->> 'sample_key');
-        RAISE EXCEPTION USING
-            ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_sample_key',
-            MESSAGE = format('sample selection version %s has no such sample(s)', v_version.version_number),
-            DETAIL = format('sample_key: %s', left(v_bad, 1000)),
-            HINT = 'Decide samples that were recommended or carried into this version.';
-    END IF;
+    v_count := {{ ds.fn_name(samples, '_decide') }}(p_version, p_decisions, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
     RETURN v_count;
 END

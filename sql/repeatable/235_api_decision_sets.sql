@@ -5,7 +5,17 @@
 -- their arguments once, find the set (by name, or by a primary-key probe of
 -- each set's versions table for a version id) and call the set's function:
 -- no dynamic SQL, and the bulk paths are the set's few set-based statements.
--- samples is served by the sample selection functions of 230.
+-- samples' own API (230_api_samples.sql) calls the same functions.
+
+{#- The items or decisions p_arg of the generic API, keyed as set s's functions take them (<noun>_key). -#}
+{% macro keyed(s, p_arg) -%}
+{%- if s.json_key == 'item_key' -%}
+{{ p_arg }}
+{%- else -%}
+(SELECT jsonb_agg((e.x - 'item_key') || jsonb_build_object({{ s.json_key | literal }}, e.x -> 'item_key') ORDER BY e.i)
+               FROM jsonb_array_elements({{ p_arg }}) WITH ORDINALITY AS e (x, i))
+{%- endif %}
+{%- endmacro %}
 
 -- The declared sets, for callers and for the rules (the item contracts).
 INSERT INTO {{ schema }}.decision_sets AS d (set_name, entity, versions_table, items_table, item_key, item_data, item_contract)
@@ -58,20 +68,23 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION {{ schema }}._refuse_repeated_items(p_items jsonb, p_name text) RETURNS void
+-- An item named twice in p_items, keyed p_key (item_key, or a set's
+-- <noun>_key): duplicate_<noun>_key.
+DROP FUNCTION IF EXISTS {{ schema }}._refuse_repeated_items(jsonb, text);  -- before it took the set's key and noun
+CREATE OR REPLACE FUNCTION {{ schema }}._refuse_repeated_items(p_items jsonb, p_name text, p_key text, p_noun text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_keys text;
 BEGIN
     SELECT string_agg(quote_literal(dup.k), ', ' ORDER BY dup.k) INTO v_keys
-      FROM (SELECT e.value ->> 'item_key' AS k FROM jsonb_array_elements(p_items) AS e
+      FROM (SELECT e.value ->> p_key AS k FROM jsonb_array_elements(p_items) AS e
              GROUP BY 1 HAVING count(*) > 1) AS dup;
     IF v_keys IS NOT NULL THEN
         RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'duplicate_item_key',
-            MESSAGE = format('%s names some items more than once', p_name),
-            DETAIL = format('item_key: %s', left(v_keys, 1000)),
-            HINT = 'Pass each item once per call.';
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = format('duplicate_%s_key', p_noun),
+            MESSAGE = format('%s names some %ss more than once', p_name, p_noun),
+            DETAIL = format('%s: %s', p_key, left(v_keys, 1000)),
+            HINT = format('Pass each %s once per call.', p_noun);
     END IF;
 END
 $fn$;
@@ -91,7 +104,7 @@ BEGIN
         HINT = 'Pass the id start_decision_set returned.';
 END
 $fn$;
-{% for s in decision_sets if not s.handwritten %}
+{% for s in decision_sets %}
 
 {{ ds.api(s) }}
 {% endfor %}
@@ -109,11 +122,7 @@ BEGIN
     CASE p_set
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
-{%- if s.handwritten %}
-        v_id := {{ api_schema }}.start_sample_selection(p_cycle, p_report, p_actor);
-{%- else %}
         v_id := {{ ds.fn_name(s, '_start') }}(p_cycle, p_report, p_actor);
-{%- endif %}
 {%- endfor %}
     ELSE
         RAISE EXCEPTION USING
@@ -164,13 +173,7 @@ BEGIN
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
-{%- if s.handwritten %}
-        v_count := {{ api_schema }}.recommend_samples(p_version,
-            (SELECT jsonb_agg((e.x - 'item_key') || jsonb_build_object('sample_key', e.x -> 'item_key') ORDER BY e.i)
-               FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)), p_source, p_actor);
-{%- else %}
-        v_count := {{ ds.fn_name(s, '_recommend') }}(p_version, p_items, p_source::{{ schema }}.recommendation_source, p_actor);
-{%- endif %}
+        v_count := {{ ds.fn_name(s, '_recommend') }}(p_version, {{ keyed(s, 'p_items') }}, p_source::{{ schema }}.recommendation_source, p_actor);
 {%- endfor %}
     END CASE;
     PERFORM {{ schema }}._leave(v_outer);
@@ -209,13 +212,7 @@ BEGIN
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
-{%- if s.handwritten %}
-        v_count := {{ api_schema }}.decide_samples(p_version,
-            (SELECT jsonb_agg((e.x - 'item_key') || jsonb_build_object('sample_key', e.x -> 'item_key') ORDER BY e.i)
-               FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)), p_actor);
-{%- else %}
-        v_count := {{ ds.fn_name(s, '_decide') }}(p_version, p_decisions, p_actor);
-{%- endif %}
+        v_count := {{ ds.fn_name(s, '_decide') }}(p_version, {{ keyed(s, 'p_decisions') }}, p_actor);
 {%- endfor %}
     END CASE;
     PERFORM {{ schema }}._leave(v_outer);
@@ -234,11 +231,7 @@ BEGIN
     CASE {{ schema }}._decision_set_of(p_to_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
-{%- if s.handwritten %}
-        v_count := {{ api_schema }}.carry_forward(p_from_version, p_to_version, p_actor);
-{%- else %}
         v_count := {{ ds.fn_name(s, '_carry_into') }}(p_from_version, p_to_version, p_actor);
-{%- endif %}
 {%- endfor %}
     END CASE;
     PERFORM {{ schema }}._leave(v_outer);
