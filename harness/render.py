@@ -196,9 +196,6 @@ def _decision_set(raw: dict, n: int, where: str) -> tuple[dict, dict | None]:
         rule_duplicate_key=f"duplicate_{noun}_key",
         rule_unknown_key=f"unknown_{noun}_key",
         rule_references="decision_items_references" if noun == "item" else f"{raw['items']}_references",
-        # Whether the set keeps names of its own (samples: release 0.1.0's) where the generic API's say
-        # "item"; tests/test_declarations.py picks the rule names it expects by it.
-        handwritten=noun != "item",
     )
     return s, implied
 

@@ -270,7 +270,7 @@ def test_every_decision_set_flows_through_three_versions(db, s):
         == 3
     )
     assert api.recommend_items(v1, [{"item_key": "D", "data": item_data(s, 4)}], "llm", w["owner"]) == 1
-    with refused(db, "duplicate_item_key" if not s["handwritten"] else "duplicate_sample_key", "22023"):
+    with refused(db, s["rule_duplicate_key"], "22023"):
         api.recommend_items(v1, [{"item_key": "A"}], "tester", w["tester"])
     with refused(db, "unknown_source", "22023"):
         api.recommend_items(v1, [{"item_key": "E"}], "carried_forward", w["tester"])
@@ -294,7 +294,7 @@ def test_every_decision_set_flows_through_three_versions(db, s):
         ],
         w["owner"],
     )
-    with refused(db, "unknown_item_key" if not s["handwritten"] else "unknown_sample_key", "P0002"):
+    with refused(db, s["rule_unknown_key"], "P0002"):
         api.decide_items(v1, [{"item_key": "Z", "status": "approved"}], w["admin"])
     # every item decided before approval
     with refused(db, "pending_decisions", "55000"):

@@ -1,7 +1,7 @@
 {#-
   The behaviour of a decision set (phaseline.toml [[decision_set]]), as one
-  template: sample selection's rules (repeatable/130_sample_decisions.sql)
-  and API (230_api_samples.sql) generalized. For a set `s`,
+  template: sample selection's rules and API (hand-written in 0.1.0's
+  repeatable/130_sample_decisions.sql and 230_api_samples.sql) generalized. For a set `s`,
     rules(s)  its statement-level rule triggers over transition tables, four
               eyes on its versions, the before_approve hook "every item
               decided", its audit and comments (repeatable/135_decision_sets.sql);
@@ -112,9 +112,8 @@ BEGIN
 END
 $fn$;
 
--- The rules of {{ s.items_name }}, per statement over transition tables (see
--- 130_sample_decisions.sql, whose rules these are). JIT off: queries over
--- transition tables are planned without statistics.
+-- The rules of {{ s.items_name }}, per statement over transition tables.
+-- JIT off: queries over transition tables are planned without statistics.
 CREATE OR REPLACE FUNCTION {{ trigger_fn(s.items_name, '_rules_insert') }}() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp SET jit TO off AS $fn$
 DECLARE

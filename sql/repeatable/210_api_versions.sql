@@ -213,9 +213,9 @@ DECLARE
     m_deltas  jsonb[];
     v_born    boolean := false;
 BEGIN
-    SELECT d.version_id::text INTO v_group FROM {{ schema }}.sample_decisions d WHERE d.id = p_row;
-{%- for s in decision_sets if not s.handwritten %}
-    IF v_group IS NULL THEN  -- the items of a decision set are grouped by version too
+    -- The items of a decision set are audited in groups, by version.
+{%- for s in decision_sets %}
+    IF v_group IS NULL THEN
         SELECT d.version_id::text INTO v_group FROM {{ schema }}.{{ s.items_table }} d WHERE d.id = p_row;
     END IF;
 {%- endfor %}
@@ -232,7 +232,7 @@ BEGIN
           FROM {{ schema }}.audit_events e
          WHERE e.row_key = ANY (ARRAY[v_row, v_group]) AND e.logged_at >= v_from AND e.logged_at < v_to
            AND CASE WHEN e.row_ids IS NULL THEN e.row_key = v_row
-                    ELSE e.table_name IN ('sample_decisions'{% for s in decision_sets if not s.handwritten %}, {{ s.items_name | literal }}{% endfor %}) AND p_row = ANY (e.row_ids) END;
+                    ELSE e.table_name IN ({% for s in decision_sets %}{{ s.items_name | literal }}{{ ", " if not loop.last }}{% endfor %}) AND p_row = ANY (e.row_ids) END;
         IF m_ids IS NOT NULL THEN
             v_ids := m_ids || v_ids; v_ats := m_ats || v_ats; v_actors := m_actors || v_actors;
             v_actions := m_actions || v_actions; v_tables := m_tables || v_tables; v_deltas := m_deltas || v_deltas;
