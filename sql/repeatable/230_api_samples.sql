@@ -25,46 +25,6 @@ BEGIN
 END
 $fn$;
 
--- Limits of the items of p_samples and p_decisions, after their shape was
--- checked: each sample_key within its length (22001 sample_key_length),
--- each note within its length (22001 decision_note_length), each data
--- object within max_json_bytes (22023 json_too_large). Messages show only a
--- prefix of the offending value.
-CREATE OR REPLACE FUNCTION {{ schema }}._check_sample_items(p_items jsonb) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-DECLARE
-    v_item jsonb;
-    v_i    integer;
-BEGIN
-    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
-     WHERE char_length(e.x ->> 'sample_key') > {{ schema }}._text_limit('sample_key') ORDER BY e.i LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'sample_key_length',
-            MESSAGE = format('sample_key #%s is %s characters long; at most %s are allowed', v_i,
-                             char_length(v_item ->> 'sample_key'), {{ schema }}._text_limit('sample_key')),
-            DETAIL = format('sample_key starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'sample_key'))),
-            HINT = 'A sample key is an identifier; keep descriptions in the data.';
-    END IF;
-    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
-     WHERE char_length(e.x ->> 'note') > {{ schema }}._text_limit('decision_note') ORDER BY e.i LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'decision_note_length',
-            MESSAGE = format('the note of decision #%s is %s characters long; at most %s are allowed', v_i,
-                             char_length(v_item ->> 'note'), {{ schema }}._text_limit('decision_note')),
-            DETAIL = format('sample_key: %s; note starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'sample_key')),
-                            quote_literal({{ schema }}._prefix(v_item ->> 'note'))),
-            HINT = 'Shorten the note.';
-    END IF;
-    SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(x, i)
-     WHERE pg_column_size(e.x -> 'data') > {{ schema }}._max_json_bytes() ORDER BY e.i LIMIT 1;
-    IF FOUND THEN
-        PERFORM {{ schema }}._check_json_size(v_item -> 'data', format('the data of sample #%s', v_i));
-    END IF;
-END
-$fn$;
-
 -- A new draft version; the approved and modified decisions of the latest
 -- closed version (its parent, whatever its outcome) are carried into it.
 CREATE OR REPLACE FUNCTION {{ api_schema }}.start_sample_selection(p_cycle uuid, p_report uuid, p_actor integer DEFAULT NULL) RETURNS uuid
@@ -128,7 +88,7 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each element needs a sample_key; data is optional and an object; no other keys.';
     END IF;
-    PERFORM {{ schema }}._check_sample_items(p_samples);
+    PERFORM {{ schema }}._check_decision_items(p_samples, 'sample');  -- 235_api_decision_sets.sql
 
     v_count := {{ ds.fn_name(samples, '_recommend') }}(p_version, p_samples, p_source::{{ schema }}.recommendation_source, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
@@ -165,7 +125,7 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each needs sample_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
     END IF;
-    PERFORM {{ schema }}._check_sample_items(p_decisions);
+    PERFORM {{ schema }}._check_decision_items(p_decisions, 'sample');
 
     v_count := {{ ds.fn_name(samples, '_decide') }}(p_version, p_decisions, p_actor);
     PERFORM {{ schema }}._leave(v_outer);

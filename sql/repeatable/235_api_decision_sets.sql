@@ -31,23 +31,36 @@ ON CONFLICT (set_name) DO UPDATE
           IS DISTINCT FROM (excluded.entity, excluded.versions_table, excluded.items_table, excluded.item_key, excluded.item_data, excluded.item_contract);
 
 -- Limits of the items of p_items and p_decisions, after their shape was
--- checked (as _check_sample_items): 22001 item_key_length, 22001
--- decision_note_length, 22023 json_too_large.
-CREATE OR REPLACE FUNCTION {{ schema }}._check_decision_items(p_items jsonb) RETURNS void
+-- checked, for every set (the sample functions call it too): each
+-- <noun>_key within its length (22001 item_key_length, sample_key_length for
+-- samples), each note within its length (22001 decision_note_length), each
+-- data object within max_json_bytes (22023 json_too_large). p_noun: what the
+-- caller's JSON calls an item ("item", or "sample"). Messages show only a
+-- prefix of the offending value.
+DROP FUNCTION IF EXISTS {{ schema }}._check_decision_items(jsonb);  -- before it took the noun
+CREATE OR REPLACE FUNCTION {{ schema }}._check_decision_items(p_items jsonb, p_noun text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
-    v_item jsonb;
-    v_i    integer;
+    v_key    text := p_noun || '_key';
+    v_item   jsonb;
+    v_i      integer;
+    v_msg    text;
+    v_detail text;
+    v_hint   text;
 BEGIN
     SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
-     WHERE char_length(e.x ->> 'item_key') > {{ schema }}._text_limit('sample_key') ORDER BY e.i LIMIT 1;
+     WHERE char_length(e.x ->> v_key) > {{ schema }}._text_limit('sample_key') ORDER BY e.i LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'item_key_length',
-            MESSAGE = format('item_key #%s is %s characters long; at most %s are allowed', v_i,
-                             char_length(v_item ->> 'item_key'), {{ schema }}._text_limit('sample_key')),
-            DETAIL = format('item_key starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'item_key'))),
-            HINT = 'An item key is an identifier; keep descriptions in the data.';
+        v_msg := format('%s #%s is %s characters long; at most %s are allowed', v_key, v_i,
+                        char_length(v_item ->> v_key), {{ schema }}._text_limit('sample_key'));
+        v_detail := format('%s starts with: %s', v_key, quote_literal({{ schema }}._prefix(v_item ->> v_key)));
+        v_hint := format('A %s key is an identifier; keep descriptions in the data.', p_noun);
+        IF p_noun = 'sample' THEN  -- the samples' own name, as in release 0.1.0
+            RAISE EXCEPTION USING ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'sample_key_length',
+                MESSAGE = v_msg, DETAIL = v_detail, HINT = v_hint;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'item_key_length',
+            MESSAGE = v_msg, DETAIL = v_detail, HINT = v_hint;
     END IF;
     SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
      WHERE char_length(e.x ->> 'note') > {{ schema }}._text_limit('decision_note') ORDER BY e.i LIMIT 1;
@@ -56,14 +69,14 @@ BEGIN
             ERRCODE = 'string_data_right_truncation', CONSTRAINT = 'decision_note_length',
             MESSAGE = format('the note of decision #%s is %s characters long; at most %s are allowed', v_i,
                              char_length(v_item ->> 'note'), {{ schema }}._text_limit('decision_note')),
-            DETAIL = format('item_key: %s; note starts with: %s', quote_literal({{ schema }}._prefix(v_item ->> 'item_key')),
+            DETAIL = format('%s: %s; note starts with: %s', v_key, quote_literal({{ schema }}._prefix(v_item ->> v_key)),
                             quote_literal({{ schema }}._prefix(v_item ->> 'note'))),
             HINT = 'Shorten the note.';
     END IF;
     SELECT e.x, e.i - 1 INTO v_item, v_i FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
      WHERE pg_column_size(e.x -> 'data') > {{ schema }}._max_json_bytes() ORDER BY e.i LIMIT 1;
     IF FOUND THEN
-        PERFORM {{ schema }}._check_json_size(v_item -> 'data', format('the data of item #%s', v_i));
+        PERFORM {{ schema }}._check_json_size(v_item -> 'data', format('the data of %s #%s', p_noun, v_i));
     END IF;
 END
 $fn$;
@@ -169,7 +182,7 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each element needs an item_key; data is optional and an object; no other keys.';
     END IF;
-    PERFORM {{ schema }}._check_decision_items(p_items);
+    PERFORM {{ schema }}._check_decision_items(p_items, 'item');
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
@@ -208,7 +221,7 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = 'Each needs item_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
     END IF;
-    PERFORM {{ schema }}._check_decision_items(p_decisions);
+    PERFORM {{ schema }}._check_decision_items(p_decisions, 'item');
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN

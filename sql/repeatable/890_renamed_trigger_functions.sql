@@ -34,3 +34,4 @@ DROP FUNCTION IF EXISTS {{ schema }}._lock_sample_version(uuid, boolean);
 DROP FUNCTION IF EXISTS {{ schema }}._require_draft_selection({{ schema }}.sample_selection_versions, text);
 DROP FUNCTION IF EXISTS {{ schema }}._refuse_repeated_keys(jsonb, text);
 DROP FUNCTION IF EXISTS {{ schema }}._carry_forward(uuid, uuid, integer);
+DROP FUNCTION IF EXISTS {{ schema }}._check_sample_items(jsonb);  -- now _check_decision_items(jsonb, 'sample')
