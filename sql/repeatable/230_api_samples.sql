@@ -60,35 +60,11 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_samples(p_version uuid, p_
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_bad   text;
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
-            MESSAGE = format('%s is not a recommendation source for new samples', coalesce(quote_literal({{ schema }}._prefix(p_source)), 'null')),
-            DETAIL = 'sources: tester, llm, manual',
-            HINT = 'carried_forward rows come from carry_forward and start_sample_selection.';
-    END IF;
-    PERFORM {{ schema }}._require_json_array(p_samples, 'p_samples', 'samples_shape',
-                                             'Pass [{"sample_key": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_samples) WITH ORDINALITY AS e(x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
-        OR {{ schema }}._is_blank(e.x ->> 'sample_key')
-        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
-        OR (e.x - ARRAY['sample_key', 'data']) <> '{}';  -- no other keys (cheaper than listing them per element)
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
-            MESSAGE = 'some samples are not {"sample_key": "<non-empty string>", "data": {object}}',
-            DETAIL = left(v_bad, 1000),
-            HINT = 'Each element needs a sample_key; data is optional and an object; no other keys.';
-    END IF;
-    PERFORM {{ schema }}._check_decision_items(p_samples, 'sample');  -- 235_api_decision_sets.sql
+    PERFORM {{ schema }}._check_recommendation(p_samples, p_source, 'p_samples', 'sample');  -- 235_api_decision_sets.sql
 
     v_count := {{ ds.fn_name(samples, '_recommend') }}(p_version, p_samples, p_source::{{ schema }}.recommendation_source, p_actor);
     PERFORM {{ schema }}._leave(v_outer);
@@ -103,29 +79,11 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_samples(p_version uuid, p_dec
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_bad   text;
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
-        'Pass [{"sample_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> 'sample_key') IS DISTINCT FROM 'string'
-        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
-        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
-        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
-        OR (e.x - ARRAY['sample_key', 'status', 'note', 'data']) <> '{}';  -- no other keys
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
-            MESSAGE = 'some decisions are malformed',
-            DETAIL = left(v_bad, 1000),
-            HINT = 'Each needs sample_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
-    END IF;
-    PERFORM {{ schema }}._check_decision_items(p_decisions, 'sample');
+    PERFORM {{ schema }}._check_decisions(p_decisions, 'sample');
 
     v_count := {{ ds.fn_name(samples, '_decide') }}(p_version, p_decisions, p_actor);
     PERFORM {{ schema }}._leave(v_outer);

@@ -81,6 +81,83 @@ BEGIN
 END
 $fn$;
 
+-- The arguments of a recommend call, for every set (the sample functions
+-- call it with their noun, "sample", and keep release 0.1.0's rule name
+-- samples_shape): p_source one of tester, llm, manual (22023
+-- unknown_source); p_items a JSON array of {"<noun>_key": "<non-blank>",
+-- "data": {object}} and nothing else (22023 items_shape); then their limits.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_recommendation(p_items jsonb, p_source text, p_arg text, p_noun text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_key  text := p_noun || '_key';
+    v_rule text := CASE p_noun WHEN 'sample' THEN 'samples_shape' ELSE 'items_shape' END;
+    v_bad  text;
+    v_msg  text;
+    v_hint text;
+BEGIN
+    IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
+            MESSAGE = format('%s is not a recommendation source for new %ss',
+                             coalesce(quote_literal({{ schema }}._prefix(p_source)), 'null'), p_noun),
+            DETAIL = 'sources: tester, llm, manual',
+            HINT = CASE p_noun WHEN 'sample' THEN 'carried_forward rows come from carry_forward and start_sample_selection.'
+                               ELSE 'carried_forward items come from carry_items_forward and start_decision_set.' END;
+    END IF;
+    PERFORM {{ schema }}._require_json_array(p_items, p_arg, v_rule, format('Pass [{"%s": "...", "data": {...}}, ...].', v_key));
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
+        OR {{ schema }}._is_blank(e.x ->> v_key)
+        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
+        OR (e.x - ARRAY[v_key, 'data']) <> '{}';  -- no other keys (cheaper than listing them per element)
+    IF v_bad IS NOT NULL THEN
+        v_msg := format('some %ss are not {"%s": "<non-empty string>", "data": {object}}', p_noun, v_key);
+        v_hint := format('Each element needs %s %s; data is optional and an object; no other keys.',
+                         CASE WHEN p_noun ~ '^[aeiou]' THEN 'an' ELSE 'a' END, v_key);
+        IF p_noun = 'sample' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'samples_shape',
+                MESSAGE = v_msg, DETAIL = left(v_bad, 1000), HINT = v_hint;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'items_shape',
+            MESSAGE = v_msg, DETAIL = left(v_bad, 1000), HINT = v_hint;
+    END IF;
+    PERFORM {{ schema }}._check_decision_items(p_items, p_noun);
+END
+$fn$;
+
+-- The decisions of a decide call, for every set: a JSON array of
+-- {"<noun>_key": "...", "status": "approved|rejected|modified", "note": "...",
+-- "data": {...}}, "data" with and only with "modified" (22023
+-- decisions_shape); then their limits.
+CREATE OR REPLACE FUNCTION {{ schema }}._check_decisions(p_decisions jsonb, p_noun text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_key text := p_noun || '_key';
+    v_bad text;
+BEGIN
+    PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
+        format('Pass [{"%s": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].', v_key));
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
+      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)
+     WHERE jsonb_typeof(e.x) <> 'object'
+        OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
+        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
+        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
+        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
+        OR (e.x - ARRAY[v_key, 'status', 'note', 'data']) <> '{}';  -- no other keys
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
+            MESSAGE = 'some decisions are malformed',
+            DETAIL = left(v_bad, 1000),
+            HINT = format('Each needs %s and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.', v_key);
+    END IF;
+    PERFORM {{ schema }}._check_decision_items(p_decisions, p_noun);
+END
+$fn$;
+
 -- An item named twice in p_items, keyed p_key (item_key, or a set's
 -- <noun>_key): duplicate_<noun>_key.
 DROP FUNCTION IF EXISTS {{ schema }}._refuse_repeated_items(jsonb, text);  -- before it took the set's key and noun
@@ -154,35 +231,11 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.recommend_items(p_version uuid, p_it
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_bad   text;
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    IF p_source IS NULL OR p_source NOT IN ('tester', 'llm', 'manual') THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'unknown_source',
-            MESSAGE = format('%s is not a recommendation source for new items', coalesce(quote_literal({{ schema }}._prefix(p_source)), 'null')),
-            DETAIL = 'sources: tester, llm, manual',
-            HINT = 'carried_forward items come from carry_items_forward and start_decision_set.';
-    END IF;
-    PERFORM {{ schema }}._require_json_array(p_items, 'p_items', 'items_shape',
-                                             'Pass [{"item_key": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> 'item_key') IS DISTINCT FROM 'string'
-        OR {{ schema }}._is_blank(e.x ->> 'item_key')
-        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
-        OR (e.x - ARRAY['item_key', 'data']) <> '{}';
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'items_shape',
-            MESSAGE = 'some items are not {"item_key": "<non-empty string>", "data": {object}}',
-            DETAIL = left(v_bad, 1000),
-            HINT = 'Each element needs an item_key; data is optional and an object; no other keys.';
-    END IF;
-    PERFORM {{ schema }}._check_decision_items(p_items, 'item');
+    PERFORM {{ schema }}._check_recommendation(p_items, p_source, 'p_items', 'item');
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
@@ -199,29 +252,11 @@ CREATE OR REPLACE FUNCTION {{ api_schema }}.decide_items(p_version uuid, p_decis
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_outer text;
-    v_bad   text;
     v_count integer;
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
-        'Pass [{"item_key": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].');
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> 'item_key') IS DISTINCT FROM 'string'
-        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
-        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
-        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
-        OR (e.x - ARRAY['item_key', 'status', 'note', 'data']) <> '{}';
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
-            MESSAGE = 'some decisions are malformed',
-            DETAIL = left(v_bad, 1000),
-            HINT = 'Each needs item_key and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.';
-    END IF;
-    PERFORM {{ schema }}._check_decision_items(p_decisions, 'item');
+    PERFORM {{ schema }}._check_decisions(p_decisions, 'item');
     CASE {{ schema }}._decision_set_of(p_version)
 {%- for s in decision_sets %}
     WHEN {{ s.name | literal }} THEN
