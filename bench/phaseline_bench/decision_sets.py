@@ -11,6 +11,8 @@ sample selection (rows 3, 4, 7, 8, 10).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .plumbing import World, in_tx, one, round_line, run_rotated, timed
@@ -60,6 +62,17 @@ class DecisionSet:
 
     def audit(self, trigger: str, on: bool) -> str:
         return f"ALTER TABLE phaseline.{self.decisions} {'ENABLE' if on else 'DISABLE'} TRIGGER {trigger}"
+
+    @contextmanager
+    def audit_off(self, conn, trigger: str, off: bool) -> Iterator[None]:
+        """With off, the block runs with the audit trigger disabled (the baseline of rows 7)."""
+        if off:
+            conn.execute(self.audit(trigger, on=False))
+        try:
+            yield
+        finally:
+            if off:
+                conn.execute(self.audit(trigger, on=True))
 
     # --- SQL -------------------------------------------------------------------------
 
@@ -274,14 +287,9 @@ def recommend(ds: DecisionSet, id: str, *, key: str, audit_key: str | None, n: s
             def go():
                 report = reports.pop()
                 version = one(conn, ds.start_sql, dict(cycle=w.cycle, report=report, actor=w.tester))
-                if not audit:
-                    conn.execute(ds.audit(ds.audit_insert, on=False))
-                try:
+                with ds.audit_off(conn, ds.audit_insert, off=not audit):
                     conn.execute("CHECKPOINT")
                     secs, res = timed(conn, ds.recommend_call(), (version, size, w.tester))
-                finally:
-                    if not audit:
-                        conn.execute(ds.audit(ds.audit_insert, on=True))
                 assert res[0][0] == size, f"{fn} inserted {res[0][0]}, expected {size}"
                 conn.execute(f"ANALYZE phaseline.{ds.decisions}")
                 return secs
@@ -336,16 +344,11 @@ def carry(ds: DecisionSet, id: str, *, sizes: tuple[Size, ...]) -> Comparison:
         def api(audit: bool):
             def go():
                 nonlocal source
-                if not audit:
-                    conn.execute(ds.audit(ds.audit_insert, on=False))
-                try:
+                with ds.audit_off(conn, ds.audit_insert, off=not audit):
                     conn.execute("CHECKPOINT")
                     secs, res = timed(
                         conn, ds.carry_statement(), dict(cycle=w.cycle, report=report, actor=w.tester, source=source)
                     )
-                finally:
-                    if not audit:
-                        conn.execute(ds.audit(ds.audit_insert, on=True))
                 new = str(res[0][0])
                 got = one(conn, f"SELECT count(*) FROM phaseline.{ds.decisions} WHERE version_id = %s", (new,))
                 assert got == size, f"{fn} carried {got} decisions, expected {size}"
@@ -402,14 +405,9 @@ def decide(ds: DecisionSet, id: str, *, key: str, audit_key: str | None, n: str)
             def go():
                 version = ds.load_pending(conn, w, reports.pop(), size)
                 conn.execute(f"ANALYZE phaseline.{ds.decisions}")
-                if not audit:
-                    conn.execute(ds.audit(ds.audit_update, on=False))
-                try:
+                with ds.audit_off(conn, ds.audit_update, off=not audit):
                     conn.execute("CHECKPOINT")
                     secs, res = timed(conn, ds.decide_call(), (version, size, w.owner))
-                finally:
-                    if not audit:
-                        conn.execute(ds.audit(ds.audit_update, on=True))
                 assert res[0][0] == size, f"{fn} decided {res[0][0]}, expected {size}"
                 return secs
 
