@@ -461,6 +461,23 @@ COMMENT ON COLUMN {{ c }}origin_decision_id IS 'The first item of this item''s c
 {%- endmacro %}
 
 
+{#- The carry's INSERT ... SELECT of p_from's approved and modified items
+    into p_to; skip_present adds the anti-join on keys p_to has already. -#}
+{% macro carry_insert(it, k, data, skip_present) -%}
+INSERT INTO {{ it }}
+           (version_id, {{ k }}, {{ data }}, recommendation_source, recommended_by, recommended_at,
+            decision_status, decided_by, decided_at, decision_note,
+            carried_from_version_id, carried_from_decision_id, origin_decision_id)
+    SELECT p_to, d.{{ k }}, d.{{ data }}, 'carried_forward', p_actor, now(),
+           d.decision_status, d.decided_by, d.decided_at, d.decision_note,
+           d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
+      FROM {{ it }} d
+     WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified')
+{%- if skip_present %}
+       AND NOT EXISTS (SELECT FROM {{ it }} t WHERE t.version_id = p_to AND t.{{ k }} = d.{{ k }})
+{%- endif %};
+{%- endmacro %}
+
 {% macro api(s) -%}
 {%- set vt = schema ~ '.' ~ s.entity.table -%}
 {%- set it = schema ~ '.' ~ s.items_table -%}
@@ -534,28 +551,11 @@ BEGIN
     -- stops at the first match, expecting many rows per version, and read
     -- the whole table when there was none.)
     IF (SELECT min(t.{{ k }}) FROM {{ it }} t WHERE t.version_id = p_to) IS NULL THEN
-        INSERT INTO {{ it }}
-               (version_id, {{ k }}, {{ data }}, recommendation_source, recommended_by, recommended_at,
-                decision_status, decided_by, decided_at, decision_note,
-                carried_from_version_id, carried_from_decision_id, origin_decision_id)
-        SELECT p_to, d.{{ k }}, d.{{ data }}, 'carried_forward', p_actor, now(),
-               d.decision_status, d.decided_by, d.decided_at, d.decision_note,
-               d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
-          FROM {{ it }} d
-         WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified');
+        {{ carry_insert(it, k, data, false) | indent(4) }}
         GET DIAGNOSTICS v_count = ROW_COUNT;
         RETURN v_count;
     END IF;
-    INSERT INTO {{ it }}
-           (version_id, {{ k }}, {{ data }}, recommendation_source, recommended_by, recommended_at,
-            decision_status, decided_by, decided_at, decision_note,
-            carried_from_version_id, carried_from_decision_id, origin_decision_id)
-    SELECT p_to, d.{{ k }}, d.{{ data }}, 'carried_forward', p_actor, now(),
-           d.decision_status, d.decided_by, d.decided_at, d.decision_note,
-           d.version_id, d.id, coalesce(d.origin_decision_id, d.id)
-      FROM {{ it }} d
-     WHERE d.version_id = p_from AND d.decision_status IN ('approved', 'modified')
-       AND NOT EXISTS (SELECT FROM {{ it }} t WHERE t.version_id = p_to AND t.{{ k }} = d.{{ k }});
+    {{ carry_insert(it, k, data, true) }}
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
