@@ -488,20 +488,16 @@ INSERT INTO {{ it }}
 -- Decision set {{ s.name }}: the static functions the generic API dispatches to.
 -- ---------------------------------------------------------------------------
 
--- The version row, locked: FOR UPDATE serializes the writers of one
--- version's items (recommend, carry, decide), so their checks see each other
--- and their row locks cannot interleave, and it blocks submit and approval
--- meanwhile; FOR SHARE only blocks those status changes.
-CREATE OR REPLACE FUNCTION {{ fn_name(s, '_lock') }}(p_version uuid, p_exclusive boolean) RETURNS {{ vt }}
+-- The version row, locked FOR UPDATE: the writers of one version's items
+-- (recommend, carry, decide) take turns, so their checks see each other and
+-- their row locks cannot interleave, and submit and approval wait meanwhile.
+DROP FUNCTION IF EXISTS {{ fn_name(s, '_lock') }}(uuid, boolean);  -- before deciders took turns too
+CREATE OR REPLACE FUNCTION {{ fn_name(s, '_lock') }}(p_version uuid) RETURNS {{ vt }}
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
     v_row {{ vt }};
 BEGIN
-    IF p_exclusive THEN
-        SELECT * INTO v_row FROM {{ vt }} WHERE id = p_version FOR UPDATE;
-    ELSE
-        SELECT * INTO v_row FROM {{ vt }} WHERE id = p_version FOR SHARE;
-    END IF;
+    SELECT * INTO v_row FROM {{ vt }} WHERE id = p_version FOR UPDATE;
     IF v_row.id IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'no_data_found', CONSTRAINT = 'unknown_version',
@@ -586,7 +582,7 @@ DECLARE
     v_to   {{ vt }};
     v_from {{ vt }};
 BEGIN
-    v_to := {{ fn_name(s, '_lock') }}(p_to_version, true);
+    v_to := {{ fn_name(s, '_lock') }}(p_to_version);
     SELECT * INTO v_from FROM {{ vt }} WHERE id = p_from_version;
     IF v_from.id IS NULL THEN
         RAISE EXCEPTION USING
@@ -618,7 +614,7 @@ DECLARE
     v_bad     text;
     v_count   integer;
 BEGIN
-    v_version := {{ fn_name(s, '_lock') }}(p_version, true);
+    v_version := {{ fn_name(s, '_lock') }}(p_version);
     PERFORM {{ schema }}._require_assigned(p_actor, v_version.cycle_id, v_version.report_id, 'recommend {{ s.noun }}s for a {{ label }}');
     PERFORM {{ fn_name(s, '_require_draft') }}(v_version);
     BEGIN
@@ -656,7 +652,7 @@ BEGIN
     -- its rows with no other decider holding any of them, so two deciders
     -- with overlapping lists cannot deadlock, without a locking pass in key
     -- order first (which cost a sixth of a 100k-decision call).
-    v_version := {{ fn_name(s, '_lock') }}(p_version, true);
+    v_version := {{ fn_name(s, '_lock') }}(p_version);
     IF v_version.version_status <> 'pending_approval' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'decision_window',
