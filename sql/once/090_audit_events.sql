@@ -58,12 +58,16 @@ CREATE TABLE {{ schema }}.audit_events (
     row_key    text COLLATE "C" NOT NULL,
     row_ids    uuid[],
     -- UPDATE: the old values of the columns the update changed, as a JSON
-    -- object; for a grouped event, an array of such objects in row_ids order.
+    -- object; for a grouped event, an array of such objects in row_ids order,
+    -- or one object when every row of the event had the same old values (a
+    -- first decision: the group shares it instead of repeating it per row).
     old_values jsonb,
     CONSTRAINT audit_events_shape CHECK (
         (row_ids IS NULL OR cardinality(row_ids) > 0)
         AND ((action = 'INSERT') = (old_values IS NULL))
-        AND (row_ids IS NULL OR old_values IS NULL OR jsonb_array_length(old_values) = cardinality(row_ids)))
+        AND CASE WHEN row_ids IS NULL OR old_values IS NULL THEN jsonb_typeof(old_values) IS DISTINCT FROM 'array'
+                 WHEN jsonb_typeof(old_values) = 'array' THEN jsonb_array_length(old_values) = cardinality(row_ids)
+                 ELSE jsonb_typeof(old_values) = 'object' END)
 ) PARTITION BY RANGE (logged_at);
 -- audit_trail: a row's events, in order, one probe per partition.
 CREATE INDEX audit_events_row_idx ON {{ schema }}.audit_events (row_key, id);

@@ -203,7 +203,7 @@ WITH entries AS (
      WHERE e.row_ids IS NULL
     UNION ALL
     SELECT e.id, e.at, e.actor, e.db_user, e.txid, e.action, e.table_name, r.id::text COLLATE "C" AS row_id,
-           e.old_values -> (r.n::integer - 1) AS delta
+           CASE WHEN jsonb_typeof(e.old_values) = 'array' THEN e.old_values -> (r.n::integer - 1) ELSE e.old_values END AS delta
       FROM {{ schema }}.audit_events e
      CROSS JOIN LATERAL unnest(e.row_ids) WITH ORDINALITY r(id, n)
      WHERE e.row_ids IS NOT NULL

@@ -226,7 +226,8 @@ BEGIN
         SELECT array_agg(e.id ORDER BY e.id), array_agg(e.at ORDER BY e.id), array_agg(e.actor ORDER BY e.id),
                array_agg(e.action ORDER BY e.id), array_agg(e.table_name ORDER BY e.id),
                array_agg(CASE WHEN e.row_ids IS NULL THEN e.old_values
-                              ELSE e.old_values -> (array_position(e.row_ids, p_row) - 1) END ORDER BY e.id),
+                              WHEN jsonb_typeof(e.old_values) = 'array' THEN e.old_values -> (array_position(e.row_ids, p_row) - 1)
+                              ELSE e.old_values END ORDER BY e.id),  -- one object shared by the group
                coalesce(bool_or(e.action = 'INSERT'), false)
           INTO m_ids, m_ats, m_actors, m_actions, m_tables, m_deltas, v_born
           FROM {{ schema }}.audit_events e

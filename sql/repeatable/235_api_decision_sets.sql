@@ -92,6 +92,10 @@ DECLARE
     v_key  text := p_noun || '_key';
     v_rule text := CASE p_noun WHEN 'sample' THEN 'samples_shape' ELSE 'items_shape' END;
     v_bad  text;
+    v_long boolean;
+    v_key_max  integer := {{ schema }}._text_limit('sample_key');
+    v_note_max integer := {{ schema }}._text_limit('decision_note');
+    v_data_max integer := {{ schema }}._max_json_bytes();
     v_msg  text;
     v_hint text;
 BEGIN
@@ -105,13 +109,17 @@ BEGIN
                                ELSE 'carried_forward items come from carry_items_forward and start_decision_set.' END;
     END IF;
     PERFORM {{ schema }}._require_json_array(p_items, p_arg, v_rule, format('Pass [{"%s": "...", "data": {...}}, ...].', v_key));
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
-        OR {{ schema }}._is_blank(e.x ->> v_key)
-        OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
-        OR (e.x - ARRAY[v_key, 'data']) <> '{}';  -- no other keys (cheaper than listing them per element)
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i)
+               FILTER (WHERE jsonb_typeof(e.x) <> 'object'
+                          OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
+                          OR {{ schema }}._is_blank(e.x ->> v_key)
+                          OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
+                          OR (e.x - ARRAY[v_key, 'data']) <> '{}'),  -- no other keys (cheaper than listing them per element)
+           -- the limits _check_decision_items names, in this pass (a pass each cost more)
+           bool_or(char_length(e.x ->> v_key) > v_key_max OR char_length(e.x ->> 'note') > v_note_max
+                   OR pg_column_size(e.x -> 'data') > v_data_max)
+      INTO v_bad, v_long
+      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e (x, i);
     IF v_bad IS NOT NULL THEN
         v_msg := format('some %ss are not {"%s": "<non-empty string>", "data": {object}}', p_noun, v_key);
         v_hint := format('Each element needs %s %s; data is optional and an object; no other keys.',
@@ -123,7 +131,9 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'items_shape',
             MESSAGE = v_msg, DETAIL = left(v_bad, 1000), HINT = v_hint;
     END IF;
-    PERFORM {{ schema }}._check_decision_items(p_items, p_noun);
+    IF v_long THEN
+        PERFORM {{ schema }}._check_decision_items(p_items, p_noun);
+    END IF;
 END
 $fn$;
 
@@ -134,19 +144,27 @@ $fn$;
 CREATE OR REPLACE FUNCTION {{ schema }}._check_decisions(p_decisions jsonb, p_noun text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
-    v_key text := p_noun || '_key';
-    v_bad text;
+    v_key  text := p_noun || '_key';
+    v_bad  text;
+    v_long boolean;
+    v_key_max  integer := {{ schema }}._text_limit('sample_key');
+    v_note_max integer := {{ schema }}._text_limit('decision_note');
+    v_data_max integer := {{ schema }}._max_json_bytes();
 BEGIN
     PERFORM {{ schema }}._require_json_array(p_decisions, 'p_decisions', 'decisions_shape',
         format('Pass [{"%s": "...", "status": "approved|rejected|modified", "note": "...", "data": {...}}, ...].', v_key));
-    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i) INTO v_bad
-      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i)
-     WHERE jsonb_typeof(e.x) <> 'object'
-        OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
-        OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
-        OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
-        OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
-        OR (e.x - ARRAY[v_key, 'status', 'note', 'data']) <> '{}';  -- no other keys
+    SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i)
+               FILTER (WHERE jsonb_typeof(e.x) <> 'object'
+                          OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
+                          OR (e.x ->> 'status') IS NULL OR (e.x ->> 'status') NOT IN ('approved', 'rejected', 'modified')
+                          OR coalesce(jsonb_typeof(e.x -> 'note'), 'null') NOT IN ('string', 'null')
+                          OR ((e.x ->> 'status') = 'modified') <> coalesce(jsonb_typeof(e.x -> 'data') = 'object', false)
+                          OR (e.x - ARRAY[v_key, 'status', 'note', 'data']) <> '{}'),  -- no other keys
+           -- the limits _check_decision_items names, in this pass (a pass each cost more)
+           bool_or(char_length(e.x ->> v_key) > v_key_max OR char_length(e.x ->> 'note') > v_note_max
+                   OR pg_column_size(e.x -> 'data') > v_data_max)
+      INTO v_bad, v_long
+      FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e (x, i);
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'decisions_shape',
@@ -154,7 +172,9 @@ BEGIN
             DETAIL = left(v_bad, 1000),
             HINT = format('Each needs %s and status (approved, rejected, modified); "modified" needs a data object and only it may carry one.', v_key);
     END IF;
-    PERFORM {{ schema }}._check_decision_items(p_decisions, p_noun);
+    IF v_long THEN
+        PERFORM {{ schema }}._check_decision_items(p_decisions, p_noun);
+    END IF;
 END
 $fn$;
 

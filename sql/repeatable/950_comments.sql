@@ -403,8 +403,9 @@ lists. Byte order (COLLATE "C"): compared for equality only.
 {% endcall %}
 {% call doc('COLUMN', t ~ 'row_ids') %}A grouped event's rows (sample_decisions ids written by one statement in one version); null for one row.{% endcall %}
 {% call doc('COLUMN', t ~ 'old_values') %}
-UPDATE: the old values of the columns the update changed, as a JSON object (an array of them, in row_ids order,
-for a grouped event); null for an INSERT, whose row is still in its table.
+UPDATE: the old values of the columns the update changed, as a JSON object; for a grouped event, an array of
+them in row_ids order, or one object that every row of the group shares; null for an INSERT, whose row is
+still in its table.
 {% endcall %}
 
 {% set t = schema ~ '.audit_log_0_1_0.' %}

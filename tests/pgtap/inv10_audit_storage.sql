@@ -6,7 +6,7 @@
 -- (its own per-month query, taken from its source, at 300,000 entries).
 -- phaseline: superuser
 BEGIN;
-SELECT plan(19);
+SELECT plan(22);
 SELECT test.world();
 
 -- Partitions: this month and three ahead, from deploy.
@@ -48,12 +48,25 @@ SELECT phaseline_api.submit_version(test.uid('sel'), test.id('tester'));
 UPDATE mark SET id = (SELECT max(id) FROM phaseline.audit_events);
 SELECT phaseline_api.decide_samples(test.uid('sel'), '[{"sample_key": "A", "status": "approved"}, {"sample_key": "B", "status": "modified", "data": {"n": 2}}]', test.id('owner'));
 SELECT results_eq(
-    $$SELECT d.sample_key COLLATE "default", e.old_values -> (array_position(e.row_ids, d.id) - 1)
+    $$SELECT d.sample_key COLLATE "default",
+             CASE WHEN jsonb_typeof(e.old_values) = 'array' THEN e.old_values -> (array_position(e.row_ids, d.id) - 1) ELSE e.old_values END
         FROM phaseline.audit_events e JOIN phaseline.sample_decisions d ON d.id = ANY (e.row_ids)
        WHERE e.id > (SELECT id FROM mark) ORDER BY 1$$,
     $$VALUES ('A', '{"decision_status": "pending", "decided_by": null, "decided_at": null}'::jsonb),
              ('B', '{"decision_status": "pending", "decided_by": null, "decided_at": null, "sample_data": {}}'::jsonb)$$,
     'deciding keeps, per decided row, the old values of the columns that changed, and nothing else');
+SELECT results_eq(
+    $$SELECT cardinality(e.row_ids), jsonb_typeof(e.old_values) FROM phaseline.audit_events e WHERE e.id > (SELECT id FROM mark) ORDER BY 2$$,
+    $$VALUES (1, 'array'), (1, 'object')$$,
+    'a first decision that keeps the data shares one delta object with its group; a modified one has its own, in an array');
+SELECT throws_ok(
+    $$INSERT INTO phaseline.audit_events (actor, action, table_name, row_key, row_ids, old_values)
+      VALUES (1, 'UPDATE', 'sample_decisions', 'g', ARRAY[gen_random_uuid(), gen_random_uuid()], '[{}]')$$,
+    '23514', NULL, 'audit_events_shape: a grouped event''s array of deltas has one per row');
+SELECT throws_ok(
+    $$INSERT INTO phaseline.audit_events (actor, action, table_name, row_key, row_ids, old_values)
+      VALUES (1, 'UPDATE', 'sample_decisions', 'g', ARRAY[gen_random_uuid()], '"pending"')$$,
+    '23514', NULL, 'audit_events_shape: a shared delta is an object');
 SELECT results_eq(
     $$SELECT t.action, t.old_row ->> 'decision_status', t.new_row ->> 'decision_status', t.old_row -> 'sample_data', t.new_row -> 'sample_data'
         FROM phaseline.sample_decisions d, phaseline_api.audit_trail(d.id) t
