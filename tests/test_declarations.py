@@ -402,6 +402,25 @@ def test_a_set_with_an_item_contract_refuses_data_that_breaks_it(db, s):
     bad = {**item_data(s, 1), next(iter(s["contract"]["properties"])): wrong}
     with refused(db, "item_contract", "23514"):
         api.recommend_items(v1, [{"item_key": "A", "data": bad}], "tester", w["tester"])
+    # modified data meets it too: through decide (checked by the engine's UPDATE) and directly (by the trigger)
+    api.recommend_items(v1, [{"item_key": "A", "data": item_data(s, 1)}], "tester", w["tester"])
+    api.submit_version(v1, w["tester"])
+    with refused(db, "item_contract", "23514"):
+        api.decide_items(v1, [{"item_key": "A", "status": "modified", "data": bad}], w["owner"])
+    act(db, w["owner"])
+    with refused(db, "item_contract", "23514"):
+        db.execute(
+            sql.SQL(
+                "UPDATE {} SET {} = %s, decision_status = 'modified', decided_by = %s, decided_at = now() "
+                "WHERE version_id = %s AND {} = 'A'"
+            ).format(
+                sql.Identifier("phaseline", s["items_name"]),
+                sql.Identifier(s["item_data_name"]),
+                sql.Identifier(s["item_key_name"]),
+            ),
+            (Jsonb(bad), w["owner"], v1),
+        )
+    assert api.decide_items(v1, [{"item_key": "A", "status": "modified", "data": item_data(s, 2)}], w["owner"]) == 1
     assert (
         db.execute("SELECT item_contract FROM phaseline.decision_sets WHERE set_name = %s", (s["name"],)).fetchone()[0]
         == s["contract"]

@@ -1,11 +1,13 @@
 """The engine's bulk writes skip checks they make redundant; nobody else can pass for them.
 
-Carry-forward's INSERT ... SELECT is recognised by its rules trigger (through
-_engine_statement) and skips the checks its caller made under its locks. The
+Carry-forward's INSERT ... SELECT and decide's UPDATE are recognised by their
+rules triggers (through _engine_statement) and skip the checks their callers
+made under their locks. The
 call stack it reads quotes each statement's text, so a direct writer can put
 a line that looks like the engine's into a comment. Such a write must still
 be checked in full: here a non-owner with every table privilege forges the
-stack to insert into a version that is no longer a draft.
+stack to insert into a version that is no longer a draft, and to decide
+items as a tester, who may not review.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ FORGED = (
 
 SETS = [
     # (items table, key column, how a version starts, the engine's carry function)
-    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_carry_forward"),
+    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_ds_samples_carry"),
     ("scoping_items", "attribute_name", "start_decision_set('scoping', %s, %s, %s)", "_ds_scoping_carry"),
 ]
 
@@ -68,19 +70,63 @@ def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_insert(phaseline_db
     c.rollback()
 
 
+FORGED_DECIDE = (
+    "UPDATE phaseline.{table} SET decision_status = 'approved', decided_by = {actor}, decided_at = now() "
+    "WHERE version_id = {version} /*\n"
+    "PL/pgSQL function phaseline.{caller}(uuid,jsonb,integer) line 30 at SQL statement\n*/"
+)
+
+DECIDERS = [
+    # (items table, key column, how a version starts, the engine's decide function)
+    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_ds_samples_decide"),
+    ("scoping_items", "attribute_name", "start_decision_set('scoping', %s, %s, %s)", "_ds_scoping_decide"),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "start", "caller"), DECIDERS, ids=[s[0] for s in DECIDERS])
+def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_update(phaseline_db, table, key, start, caller):
+    c = phaseline_db
+    _, tester, cycle, report = c.execute("SELECT admin, tester, cycle, report FROM test.world()").fetchone()
+    version = c.execute(f"SELECT phaseline_api.{start}", (cycle, report, tester)).fetchone()[0]
+    recommend = (
+        "recommend_samples(%s, '[{\"sample_key\": \"S1\"}]', 'tester', %s)"
+        if table == "sample_decisions"
+        else "recommend_items(%s, '[{\"item_key\": \"S1\"}]', 'tester', %s)"
+    )
+    c.execute(f"SELECT phaseline_api.{recommend}", (version, tester))
+    c.execute("SELECT phaseline_api.submit_version(%s, %s)", (version, tester))  # pending approval
+
+    c.execute("CREATE ROLE phaseline_forger NOLOGIN")
+    c.execute("GRANT USAGE ON SCHEMA phaseline TO phaseline_forger")
+    c.execute("GRANT ALL ON ALL TABLES IN SCHEMA phaseline TO phaseline_forger")
+    c.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA phaseline TO phaseline_forger")
+    c.execute("SET LOCAL ROLE phaseline_forger")
+    c.execute("SELECT set_config('phaseline.actor', %s, true)", (str(tester),))  # the recommender, not a reviewer
+    forged = FORGED_DECIDE.format(table=table, version=f"'{version}'", actor=tester, caller=caller)
+    refusals = []
+    for statement in (forged, forged.split(" /*")[0]):
+        c.execute("SAVEPOINT s")
+        with pytest.raises(psycopg.Error) as refused:
+            c.execute(sql.SQL("DO {}").format(sql.Literal(f"BEGIN EXECUTE {sql.Literal(statement).as_string(c)}; END")))
+        refusals.append((refused.value.sqlstate, refused.value.diag.constraint_name))
+        c.execute("ROLLBACK TO SAVEPOINT s")
+    assert refusals == [("42501", "not_reviewer")] * 2
+    c.rollback()
+
+
 STACK = (
     "PL/pgSQL function phaseline._sample_decisions_rules_insert() line 14 at GET DIAGNOSTICS\n"
     'SQL statement "INSERT INTO phaseline.sample_decisions ..."\n'
-    "PL/pgSQL function phaseline._carry_forward(uuid,uuid,integer) line 9 at SQL statement"
+    "PL/pgSQL function phaseline._ds_samples_carry(uuid,uuid,integer) line 9 at SQL statement"
 )
 
 
 @pytest.mark.parametrize(
     ("role", "caller", "engine"),
     [
-        ("owner", "phaseline._carry_forward(uuid,uuid,integer)", True),
+        ("owner", "phaseline._ds_samples_carry(uuid,uuid,integer)", True),
         ("owner", "phaseline._ds_scoping_carry(uuid,uuid,integer)", False),  # another caller
-        ("superuser", "phaseline._carry_forward(uuid,uuid,integer)", False),  # not the owner
+        ("superuser", "phaseline._ds_samples_carry(uuid,uuid,integer)", False),  # not the owner
     ],
 )
 def test_engine_statement_needs_the_caller_and_the_owner(phaseline_db, role, caller, engine):
