@@ -636,8 +636,7 @@ DECLARE
     v_id     uuid;
     v_parent uuid;
 BEGIN
-    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
-    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a {{ label }}');
+    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a {{ label }}');  -- unknown_cycle_report first
     INSERT INTO {{ vt }} (cycle_id, report_id)
     VALUES (p_cycle, p_report)
     RETURNING id, parent_version_id INTO v_id, v_parent;

@@ -7,6 +7,13 @@
 -- a CHECK constraint uses them, so they must exist before any repeatable
 -- file runs, and changing one changes what the stored rows were validated
 -- against. Change a rule with a new numbered file.
+--
+-- The three that every write runs (_is_blank, _trim, _text_limit) are
+-- PL/pgSQL, not SQL: a CHECK constraint is prepared again for every
+-- statement, and a SQL function (never inlined, since it pins its
+-- search_path) is parsed and planned again each time it is prepared or
+-- called in a new transaction, where PL/pgSQL compiles once per session.
+-- That was a sixth of a new version's cost.
 
 -- Blank: nothing but Unicode whitespace (White_Space: tab, line feed and the
 -- other C0 separators, NEL, no-break spaces, the en/em/thin/hair spaces, line
@@ -15,24 +22,29 @@
 -- byte order mark). btrim() trims only U+0020, and the database's collation
 -- may be C, where [[:space:]] knows ASCII only: the set is spelled out.
 CREATE FUNCTION {{ schema }}._is_blank(p_value text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT p_value ~ '^[\u0009-\u000d\u0020\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$';
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN p_value ~ '^[\u0009-\u000d\u0020\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$';
+END
 $fn$;
 
 -- The value without leading and trailing blank characters (as above).
 CREATE FUNCTION {{ schema }}._trim(p_value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT regexp_replace(p_value,
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN regexp_replace(p_value,
         '^[\u0009-\u000d\u0020\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+|[\u0009-\u000d\u0020\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+$',
         '', 'g');
+END
 $fn$;
 
 -- The documented length limit of every text a caller gives phaseline, in
 -- characters (README, "Who may do what"). Every caller names its field
 -- literally; an unknown field has no limit (null).
 CREATE FUNCTION {{ schema }}._text_limit(p_field text) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT CASE p_field
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN CASE p_field
         WHEN 'email'          THEN 254    -- RFC 5321: the longest address that can be delivered
         WHEN 'display_name'   THEN 200
         WHEN 'cycle_name'     THEN 200
@@ -43,6 +55,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path TO pg_catalog, pg_temp AS $
         WHEN 'review_note'    THEN 4000
         WHEN 'decision_note'  THEN 4000
         END;
+END
 $fn$;
 
 -- An email address: one @, something on each side, no whitespace (any

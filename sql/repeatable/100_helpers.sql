@@ -102,16 +102,22 @@ $fn$;
 -- role its login is a member of. A caller that is itself a SECURITY DEFINER
 -- function of another owner still acts as the session's role, never as
 -- that owner: the binding cannot be widened by wrapping.
+-- PL/pgSQL, as the helpers every write calls are: a SQL function is parsed
+-- and planned again in every transaction that calls it (080_input_rules).
 CREATE OR REPLACE FUNCTION {{ schema }}._session_role() RETURNS text
-LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END;
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END;
+END
 $fn$;
 
 -- The phaseline user mapped to the session's role, or null.
 CREATE OR REPLACE FUNCTION {{ schema }}._session_user() RETURNS integer
-LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT m.user_id FROM {{ schema }}.user_db_roles m
-     WHERE m.role_name = {{ schema }}._session_role() AND m.unmapped_at IS NULL;
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN (SELECT m.user_id FROM {{ schema }}.user_db_roles m
+             WHERE m.role_name = {{ schema }}._session_role() AND m.unmapped_at IS NULL);
+END
 $fn$;
 
 -- The acting phaseline user of this transaction. API functions set it with
@@ -223,18 +229,22 @@ $fn$;
 
 -- The actor _enter set (checked there).
 CREATE OR REPLACE FUNCTION {{ schema }}._entered() RETURNS integer
-LANGUAGE sql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT current_setting('phaseline.actor')::integer;
+LANGUAGE plpgsql STABLE SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN current_setting('phaseline.actor')::integer;
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION {{ schema }}._leave(p_outer text) RETURNS void
-LANGUAGE sql SET search_path TO pg_catalog, pg_temp AS $fn$
-    SELECT set_config('phaseline.actor', coalesce(p_outer, ''), true);
+LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
+BEGIN
+    PERFORM set_config('phaseline.actor', coalesce(p_outer, ''), true);
+END
 $fn$;
 
 -- Is the statement that fired a statement trigger on p_table the engine's
 -- own bulk write, issued by the PL/pgSQL function p_caller (e.g.
--- 'phaseline._carry_forward(uuid,uuid,integer)')? Its rules trigger then
+-- 'phaseline._ds_samples_carry(uuid,uuid,integer)')? Its rules trigger then
 -- skips the checks that function has made, or made redundant, under its
 -- locks. Two conditions:
 --   * the first function on the call stack after the trigger's own line

@@ -11,12 +11,15 @@ DECLARE
     v_tester integer;
     v_owner  integer;
 BEGIN
-    SELECT tester_user_id INTO v_tester FROM {{ schema }}.cycle_reports WHERE cycle_id = p_cycle AND report_id = p_report;
+    -- Asked twice per new version (by the API, then by the trigger for direct
+    -- writes), so one query; the admin look-up only when it decides.
+    SELECT cr.tester_user_id, r.owner_user_id INTO v_tester, v_owner
+      FROM {{ schema }}.cycle_reports cr JOIN {{ schema }}.reports r ON r.report_id = cr.report_id
+     WHERE cr.cycle_id = p_cycle AND cr.report_id = p_report;
     IF NOT FOUND THEN
         -- no such assignment: say that, not "not assigned" (the foreign key would say it later)
         PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
     END IF;
-    SELECT owner_user_id INTO v_owner FROM {{ schema }}.reports WHERE report_id = p_report;
     IF p_actor IS DISTINCT FROM v_tester AND p_actor IS DISTINCT FROM v_owner
        AND NOT EXISTS (SELECT FROM {{ schema }}.users WHERE user_id = p_actor AND role = 'admin') THEN
         RAISE EXCEPTION USING
@@ -78,9 +81,21 @@ BEGIN
 END
 $fn$;
 
+-- WHEN clauses keep rows these functions would let pass from calling them
+-- at all (a PL/pgSQL call per row): the engine's flip of the old latest
+-- version on every new version, and its superseding on every approval. A
+-- change of is_latest, or approved -> superseded, reaches _160 only from the
+-- engine: _100_version_update, which runs first, refuses it from anyone else.
 {% for e in versioned %}
 CREATE OR REPLACE TRIGGER _160_review_note BEFORE UPDATE ON {{ schema }}.{{ e.table }}
-    FOR EACH ROW EXECUTE FUNCTION {{ schema }}._tg_review_note();
-CREATE OR REPLACE TRIGGER _160_write_scope BEFORE INSERT OR UPDATE ON {{ schema }}.{{ e.table }}
+    FOR EACH ROW WHEN (NEW.version_status = 'rejected' AND OLD.version_status IS DISTINCT FROM 'rejected')
+    EXECUTE FUNCTION {{ schema }}._tg_review_note();
+CREATE OR REPLACE TRIGGER _160_write_scope BEFORE INSERT ON {{ schema }}.{{ e.table }}
     FOR EACH ROW EXECUTE FUNCTION {{ schema }}._tg_write_scope();
+CREATE OR REPLACE TRIGGER _160_write_scope_update BEFORE UPDATE ON {{ schema }}.{{ e.table }}
+    FOR EACH ROW WHEN (OLD.is_latest = NEW.is_latest
+                       AND NOT (OLD.version_status = 'approved' AND NEW.version_status = 'superseded')
+                       AND NOT (OLD.version_status = 'pending_approval' AND NEW.version_status IN ('approved', 'rejected'))
+                       AND OLD.* IS DISTINCT FROM NEW.*)
+    EXECUTE FUNCTION {{ schema }}._tg_write_scope();
 {% endfor -%}

@@ -13,8 +13,7 @@ DECLARE
 BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
-    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
-    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'propose attributes');
+    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'propose attributes');  -- unknown_cycle_report first
     PERFORM {{ schema }}._check_text(p_attribute_name, 'attribute_name', 'the attribute name');
     IF jsonb_typeof(p_definition) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING

@@ -24,8 +24,7 @@ BEGIN
     v_outer := {{ schema }}._enter(p_actor);
     p_actor := {{ schema }}._entered();
     PERFORM {{ schema }}._require_phase(p_phase);
-    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
-    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a phase');
+    PERFORM {{ schema }}._require_assigned(p_actor, p_cycle, p_report, 'start a phase');  -- unknown_cycle_report first
     -- phase_data NULL: the contract trigger copies the parent's data, read
     -- under the engine's key lock (140_phase_data.sql).
     INSERT INTO {{ schema }}.workflow_phase_data (cycle_id, report_id, phase_name, phase_status, phase_data, started_at)
