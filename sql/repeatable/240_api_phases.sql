@@ -169,17 +169,24 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO pg_catalog, pg_temp AS $fn$
 BEGIN
-    PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    -- The pair's existence is a join of the query, not a statement of its
+    -- own before it (a sixth of the call): no row means no such pair, and
+    -- only then is _require_cycle_report asked, to say so.
     RETURN QUERY
     SELECT p.phase_name, p.ordinal, p.display_name, coalesce(l.phase_status::text, 'not_started'),
            l.id, l.version_number, l.version_status::text,
            a.id, a.version_number, l.started_at, l.completed_at
-      FROM {{ schema }}.workflow_phases p
+      FROM {{ schema }}.cycle_reports cr
+     CROSS JOIN {{ schema }}.workflow_phases p
       LEFT JOIN {{ schema }}.workflow_phase_data l
              ON l.cycle_id = p_cycle AND l.report_id = p_report AND l.phase_name = p.phase_name AND l.is_latest
       LEFT JOIN {{ schema }}.workflow_phase_data a
              ON a.cycle_id = p_cycle AND a.report_id = p_report AND a.phase_name = p.phase_name AND a.version_status = 'approved'
+     WHERE cr.cycle_id = p_cycle AND cr.report_id = p_report
      ORDER BY p.ordinal;
+    IF NOT FOUND THEN
+        PERFORM {{ schema }}._require_cycle_report(p_cycle, p_report);
+    END IF;
 END
 $fn$;
 

@@ -3,7 +3,7 @@
 -- latest and the approved version and their times. start_phase copies the
 -- data of the latest version, whatever its outcome.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 SELECT test.world();
 SELECT test.remember('report2', phaseline_api.create_report('Call Report', test.id('owner'), test.id('admin')));
 SELECT phaseline_api.assign_report(test.uid('cycle'), test.uid('report2'), test.id('tester'), test.id('admin'));
@@ -71,6 +71,9 @@ SELECT is((SELECT count(*)::int FROM o WHERE phase_status = 'not_started' AND la
 SELECT is((SELECT count(*)::int FROM phaseline_api.phase_overview(test.uid('cycle'), test.uid('report2'))
             WHERE phase_status = 'not_started' AND latest_version_id IS NULL), 7,
     'another report of the same cycle is untouched by this report''s work');
+
+SELECT test.throws_rule($$SELECT * FROM phaseline_api.phase_overview(test.uid('cycle'), gen_random_uuid())$$, 'P0002', 'unknown_cycle_report',
+    'a report that is not in the cycle is refused, not shown as seven phases not started');
 
 SELECT * FROM finish();
 ROLLBACK;
