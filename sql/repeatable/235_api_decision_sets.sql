@@ -112,7 +112,8 @@ BEGIN
     SELECT string_agg(format('#%s %s', e.i - 1, {{ schema }}._prefix(left(e.x::text, 41))), '; ' ORDER BY e.i)
                FILTER (WHERE jsonb_typeof(e.x) <> 'object'
                           OR jsonb_typeof(e.x -> v_key) IS DISTINCT FROM 'string'
-                          OR {{ schema }}._is_blank(e.x ->> v_key)
+                          -- a key with an ASCII letter or digit is not blank: only the others pay _is_blank's call
+                          OR ((e.x ->> v_key) !~ '[0-9A-Za-z]' AND {{ schema }}._is_blank(e.x ->> v_key))
                           OR (e.x ? 'data' AND jsonb_typeof(e.x -> 'data') <> 'object')
                           OR (e.x - ARRAY[v_key, 'data']) <> '{}'),  -- no other keys (cheaper than listing them per element)
            -- the limits _check_decision_items names, in this pass (a pass each cost more)
