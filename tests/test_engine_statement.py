@@ -16,24 +16,27 @@ import psycopg
 import pytest
 from psycopg import sql
 
-FORGED = (
+FORGED_INSERT = (
     "INSERT INTO phaseline.{table} (version_id, {key}, recommendation_source, recommended_by) "
     "VALUES ({version}, 'FORGED', 'tester', {actor}) /*\n"
     "PL/pgSQL function phaseline.{caller}(uuid,uuid,integer) line 9 at SQL statement\n*/"
 )
+FORGED_DECIDE = (
+    "UPDATE phaseline.{table} SET decision_status = 'approved', decided_by = {actor}, decided_at = now() "
+    "WHERE version_id = {version} /*\n"
+    "PL/pgSQL function phaseline.{caller}(uuid,jsonb,integer) line 30 at SQL statement\n*/"
+)
 
+# (items table, key column, how a version starts, the engine's carry and decide functions)
 SETS = [
-    # (items table, key column, how a version starts, the engine's carry function)
-    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_ds_samples_carry"),
-    ("scoping_items", "attribute_name", "start_decision_set('scoping', %s, %s, %s)", "_ds_scoping_carry"),
+    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_ds_samples"),
+    ("scoping_items", "attribute_name", "start_decision_set('scoping', %s, %s, %s)", "_ds_scoping"),
 ]
 
 
-@pytest.mark.parametrize(("table", "key", "start", "caller"), SETS, ids=[s[0] for s in SETS])
-def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_insert(phaseline_db, table, key, start, caller):
-    c = phaseline_db
-    w = c.execute("SELECT admin, tester, cycle, report FROM test.world()").fetchone()
-    _, tester, cycle, report = w
+def submitted_version(c, table: str, start: str):
+    """A version with one item S1 recommended by the tester, submitted: (tester, version)."""
+    _, tester, cycle, report = c.execute("SELECT admin, tester, cycle, report FROM test.world()").fetchone()
     version = c.execute(f"SELECT phaseline_api.{start}", (cycle, report, tester)).fetchone()[0]
     recommend = (
         "recommend_samples(%s, '[{\"sample_key\": \"S1\"}]', 'tester', %s)"
@@ -42,8 +45,11 @@ def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_insert(phaseline_db
     )
     c.execute(f"SELECT phaseline_api.{recommend}", (version, tester))
     c.execute("SELECT phaseline_api.submit_version(%s, %s)", (version, tester))  # no longer a draft
+    return tester, version
 
-    # A direct writer that is not the owner, with every table privilege.
+
+def act_as_forger(c, actor: int) -> None:
+    """A direct writer that is not the owner, with every table privilege, acting as `actor`."""
     c.execute("CREATE ROLE phaseline_forger NOLOGIN")
     for grant in (
         "GRANT USAGE ON SCHEMA phaseline TO phaseline_forger",
@@ -53,64 +59,39 @@ def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_insert(phaseline_db
     ):
         c.execute(grant)
     c.execute("SET LOCAL ROLE phaseline_forger")
-    c.execute("SELECT set_config('phaseline.actor', %s, true)", (str(tester),))
-    forged = FORGED.format(table=table, key=key, version=f"'{version}'", actor=tester, caller=caller)
-    c.execute("SAVEPOINT forged")
-    with pytest.raises(psycopg.Error) as refused:
-        # EXECUTE from a PL/pgSQL block: the stack then holds the statement's text
-        c.execute(sql.SQL("DO {}").format(sql.Literal(f"BEGIN EXECUTE {sql.Literal(forged).as_string(c)}; END")))
-    assert (refused.value.sqlstate, refused.value.diag.constraint_name) == ("55000", "version_not_draft")
-    c.execute("ROLLBACK TO SAVEPOINT forged")
-    # the same statement without the forged line: the same refusal
-    c.execute("SAVEPOINT plain")
-    with pytest.raises(psycopg.Error) as plain:
-        c.execute(forged.split(" /*")[0])
-    assert plain.value.diag.constraint_name == "version_not_draft"
-    c.execute("ROLLBACK TO SAVEPOINT plain")
-    c.rollback()
+    c.execute("SELECT set_config('phaseline.actor', %s, true)", (str(actor),))
 
 
-FORGED_DECIDE = (
-    "UPDATE phaseline.{table} SET decision_status = 'approved', decided_by = {actor}, decided_at = now() "
-    "WHERE version_id = {version} /*\n"
-    "PL/pgSQL function phaseline.{caller}(uuid,jsonb,integer) line 30 at SQL statement\n*/"
-)
-
-DECIDERS = [
-    # (items table, key column, how a version starts, the engine's decide function)
-    ("sample_decisions", "sample_key", "start_sample_selection(%s, %s, %s)", "_ds_samples_decide"),
-    ("scoping_items", "attribute_name", "start_decision_set('scoping', %s, %s, %s)", "_ds_scoping_decide"),
-]
-
-
-@pytest.mark.parametrize(("table", "key", "start", "caller"), DECIDERS, ids=[s[0] for s in DECIDERS])
-def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_update(phaseline_db, table, key, start, caller):
-    c = phaseline_db
-    _, tester, cycle, report = c.execute("SELECT admin, tester, cycle, report FROM test.world()").fetchone()
-    version = c.execute(f"SELECT phaseline_api.{start}", (cycle, report, tester)).fetchone()[0]
-    recommend = (
-        "recommend_samples(%s, '[{\"sample_key\": \"S1\"}]', 'tester', %s)"
-        if table == "sample_decisions"
-        else "recommend_items(%s, '[{\"item_key\": \"S1\"}]', 'tester', %s)"
-    )
-    c.execute(f"SELECT phaseline_api.{recommend}", (version, tester))
-    c.execute("SELECT phaseline_api.submit_version(%s, %s)", (version, tester))  # pending approval
-
-    c.execute("CREATE ROLE phaseline_forger NOLOGIN")
-    c.execute("GRANT USAGE ON SCHEMA phaseline TO phaseline_forger")
-    c.execute("GRANT ALL ON ALL TABLES IN SCHEMA phaseline TO phaseline_forger")
-    c.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA phaseline TO phaseline_forger")
-    c.execute("SET LOCAL ROLE phaseline_forger")
-    c.execute("SELECT set_config('phaseline.actor', %s, true)", (str(tester),))  # the recommender, not a reviewer
-    forged = FORGED_DECIDE.format(table=table, version=f"'{version}'", actor=tester, caller=caller)
-    refusals = []
+def refusals(c, forged: str) -> list[tuple[str, str]]:
+    """(SQLSTATE, rule) of the forged statement and of the same statement without the forged line."""
+    got = []
     for statement in (forged, forged.split(" /*")[0]):
         c.execute("SAVEPOINT s")
         with pytest.raises(psycopg.Error) as refused:
+            # EXECUTE from a PL/pgSQL block: the stack then holds the statement's text
             c.execute(sql.SQL("DO {}").format(sql.Literal(f"BEGIN EXECUTE {sql.Literal(statement).as_string(c)}; END")))
-        refusals.append((refused.value.sqlstate, refused.value.diag.constraint_name))
+        got.append((refused.value.sqlstate, refused.value.diag.constraint_name))
         c.execute("ROLLBACK TO SAVEPOINT s")
-    assert refusals == [("42501", "not_reviewer")] * 2
+    return got
+
+
+@pytest.mark.parametrize(("table", "key", "start", "engine"), SETS, ids=[s[0] for s in SETS])
+def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_insert(phaseline_db, table, key, start, engine):
+    c = phaseline_db
+    tester, version = submitted_version(c, table, start)
+    act_as_forger(c, tester)
+    forged = FORGED_INSERT.format(table=table, key=key, version=f"'{version}'", actor=tester, caller=f"{engine}_carry")
+    assert refusals(c, forged) == [("55000", "version_not_draft")] * 2
+    c.rollback()
+
+
+@pytest.mark.parametrize(("table", "key", "start", "engine"), SETS, ids=[s[0] for s in SETS])
+def test_a_forged_stack_does_not_skip_the_checks_of_a_direct_update(phaseline_db, table, key, start, engine):
+    c = phaseline_db
+    tester, version = submitted_version(c, table, start)
+    act_as_forger(c, tester)  # the recommender, who may not review
+    forged = FORGED_DECIDE.format(table=table, version=f"'{version}'", actor=tester, caller=f"{engine}_decide")
+    assert refusals(c, forged) == [("42501", "not_reviewer")] * 2
     c.rollback()
 
 
