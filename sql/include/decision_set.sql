@@ -478,8 +478,8 @@ CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ it }}
 -- of each constant share one event whose old_values is that one object
 -- (090_audit_events.sql), so a 100k decide aggregates JSON only for the items
 -- it modified, where one array of 100k objects was a third of the call.
--- No whole-row reference (to_jsonb(o)), even in the branch that only a
--- backfill takes: it makes the join carry both rows as composites.
+-- No whole-row reference (to_jsonb(o)), though a backfill may change any
+-- column: it makes the join carry both rows as composites.
 -- Hashing, not sorting: the transition tables are estimated, not analyzed;
 -- on the estimates the planner sorted both sides on disk for a merge join
 -- and the join's 100k rows again for the grouping, at twice the cost.
@@ -499,12 +499,9 @@ BEGIN
                          AND o.{{ data }} IS NOT DISTINCT FROM n.{{ data }}
                         THEN CASE WHEN n.decision_note IS NULL THEN 1 ELSE 2 END
                         ELSE 0 END AS shared,
-                   CASE WHEN ({% for c in fixed %}o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                             IS DISTINCT FROM ({% for c in fixed %}n.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                        THEN jsonb_build_object({% for c in fixed + mutable %}{{ c | literal }}, o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                             - ARRAY[{% for c in fixed + mutable %}CASE WHEN o.{{ c | ident }} IS NOT DISTINCT FROM n.{{ c | ident }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}]
-                        ELSE jsonb_build_object({% for c in mutable %}{{ c | literal }}, o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                             - ARRAY[{% for c in mutable %}CASE WHEN o.{{ c | ident }} IS NOT DISTINCT FROM n.{{ c | ident }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] END AS delta
+                   -- every column that changed: outside a backfill, only mutable ones can
+                   jsonb_build_object({% for c in fixed + mutable %}{{ c | literal }}, o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
+                   - ARRAY[{% for c in fixed + mutable %}CASE WHEN o.{{ c | ident }} IS NOT DISTINCT FROM n.{{ c | ident }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] AS delta
               FROM old_rows o INNER JOIN new_rows n ON o.id = n.id) AS x
      GROUP BY x.version_id, x.shared;
     RETURN NULL;

@@ -62,21 +62,19 @@ BEGIN
     -- slot in the shared lock table, so one transaction can make any number
     -- of versions. The unique indexes back this; under REPEATABLE READ the
     -- snapshot predates the lock and they turn the race into an error.
-    -- Every version after a key's first finds its row: lock it directly, and
-    -- insert only when there is none yet.
-    PERFORM FROM {{ schema }}.version_key_locks
-      WHERE entity = {{ e.entity | literal }}
-        AND version_key = ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}]
-        FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO {{ schema }}.version_key_locks (entity, version_key)
-        VALUES ({{ e.entity | literal }}, ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}])
-        ON CONFLICT DO NOTHING;
+    -- Every version after a key's first finds its row and locks it at once;
+    -- only the first inserts it, then goes round to lock it (the row is never
+    -- deleted, so the second pass finds it).
+    LOOP
         PERFORM FROM {{ schema }}.version_key_locks
           WHERE entity = {{ e.entity | literal }}
             AND version_key = ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}]
             FOR UPDATE;
-    END IF;
+        EXIT WHEN FOUND;
+        INSERT INTO {{ schema }}.version_key_locks (entity, version_key)
+        VALUES ({{ e.entity | literal }}, ARRAY[{% for k in e.key %}NEW.{{ k }}::text{{ ", " if not loop.last }}{% endfor %}])
+        ON CONFLICT DO NOTHING;
+    END LOOP;
     SELECT * INTO v_prev FROM {{ t }} WHERE {{ key_match(e, 'NEW') }} AND is_latest;
 
     -- An id that exists already would fail the insert after this trigger

@@ -13,7 +13,7 @@
 -- statement, and a SQL function (never inlined, since it pins its
 -- search_path) is parsed and planned again each time it is prepared or
 -- called in a new transaction, where PL/pgSQL compiles once per session.
--- That was a sixth of a new version's cost.
+-- That was a fifth of a new version's cost (a perf profile).
 
 -- Blank: nothing but Unicode whitespace (White_Space: tab, line feed and the
 -- other C0 separators, NEL, no-break spaces, the en/em/thin/hair spaces, line

@@ -47,14 +47,13 @@ DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ e.table }};
 CREATE OR REPLACE FUNCTION {{ schema }}._tg_audit() RETURNS trigger
 LANGUAGE plpgsql SET search_path TO pg_catalog, pg_temp AS $fn$
 DECLARE
-    v_new jsonb;
+    v_new jsonb := to_jsonb(NEW);
     v_old jsonb;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key)
-        VALUES ({{ schema }}._actor(), {{ schema }}._session_role(), 'INSERT', TG_TABLE_NAME, to_jsonb(NEW) ->> TG_ARGV[0]);
+        VALUES ({{ schema }}._actor(), {{ schema }}._session_role(), 'INSERT', TG_TABLE_NAME, v_new ->> TG_ARGV[0]);
     ELSE
-        v_new := to_jsonb(NEW);
         v_old := to_jsonb(OLD);
         INSERT INTO {{ schema }}.audit_events (actor, db_user, action, table_name, row_key, old_values)
         VALUES ({{ schema }}._actor(), {{ schema }}._session_role(), 'UPDATE', TG_TABLE_NAME, v_old ->> TG_ARGV[0],
