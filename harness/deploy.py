@@ -41,7 +41,7 @@ import psycopg
 from psycopg import sql
 
 from . import catalog
-from .render import RESTATED_FILES, SQL_DIR, Build, SqlFile
+from .render import CATALOG_DERIVED_FILES, RESTATED_FILES, SQL_DIR, Build, SqlFile
 from .sqlsplit import split_statements
 from .version import RELEASE, release_key
 
@@ -53,6 +53,7 @@ DEFAULT_LOCK_RETRIES = 8  # per statement, with exponential backoff from 0.25 s,
 # comment): re-applied whenever any file is applied, even if their own text
 # did not change, since a new or re-created function starts without either.
 RESTATED = RESTATED_FILES
+CATALOG_DERIVED = CATALOG_DERIVED_FILES
 
 
 class DeployError(Exception):
@@ -231,6 +232,12 @@ def make_plan(files: list[SqlFile], state: dict[str, dict]) -> list[PlanItem]:
             plan.append(PlanItem(f, "drift", changed or sorted(f.sources)))
         else:
             plan.append(PlanItem(f, "reapply"))
+    # A run-once file may add a column to a table whose audit function is generated from
+    # its columns: the generating file goes again, so the new column is audited.
+    if any(p.action == "apply" and p.file.kind == "once" for p in plan):
+        for item in plan:
+            if item.file.name in CATALOG_DERIVED and item.action == "applied":
+                item.action = "reapply"
     # A new or re-created object starts without its grants and comment: the files
     # that restate them for every object go again whenever anything is applied.
     if any(p.action in ("apply", "reapply") for p in plan):

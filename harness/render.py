@@ -338,6 +338,9 @@ def _environment(sql_dir: Path, extensions: tuple[Path, ...] = ()) -> jinja2.Env
 # Repeatable files that restate something about every object (its grants, its comment); deploy
 # re-applies them whenever any file is applied (deploy.RESTATED).
 RESTATED_FILES = ("repeatable/900_privileges.sql", "repeatable/950_comments.sql")
+# Repeatable files that generate code from the tables' columns as the catalog has them (the audit
+# trigger functions); deploy re-applies them whenever it applies a run-once file (deploy.CATALOG_DERIVED).
+CATALOG_DERIVED_FILES = ("repeatable/110_audit.sql",)
 
 
 def sql_files(sql_dir: Path = SQL_DIR, extensions: tuple[Path, ...] = ()) -> list[tuple[str, str]]:

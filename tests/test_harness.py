@@ -101,6 +101,33 @@ def test_a_changed_repeatable_file_is_reapplied_alone(scratch_dsn, tmp_path):
     assert deploy(scratch_dsn, log=quiet, sql_dir=sql_dir) == []
 
 
+def test_a_column_a_new_run_once_file_adds_is_audited(scratch_dsn, tmp_path):
+    # The audit functions are generated from the columns (repeatable/110_audit.sql):
+    # a run-once file that adds one makes deploy re-apply that file, unchanged.
+    deploy(scratch_dsn, log=quiet)
+    sql_dir = copy_sql(tmp_path)
+    (sql_dir / "once/990_report_region.sql").write_text("ALTER TABLE {{ schema }}.reports ADD COLUMN region text;\n")
+
+    done = deploy(scratch_dsn, log=quiet, sql_dir=sql_dir)
+
+    assert [(p.file.name, p.action) for p in done][:2] == [
+        ("once/990_report_region.sql", "apply"),
+        ("repeatable/110_audit.sql", "reapply"),
+    ]
+    with psycopg.connect(scratch_dsn, autocommit=True) as conn:
+        admin = conn.execute("SELECT phaseline_api.create_user('region@test.io', 'Rey', 'admin')").fetchone()[0]
+        report = conn.execute("SELECT phaseline_api.create_report('Regional', %s, %s)", (admin, admin)).fetchone()[0]
+        with conn.transaction():
+            conn.execute("SELECT set_config('phaseline.actor', %s, true)", (str(admin),))
+            conn.execute("UPDATE phaseline.reports SET region = 'EMEA' WHERE report_id = %s", (report,))
+            conn.execute("UPDATE phaseline.reports SET region = 'APAC' WHERE report_id = %s", (report,))
+        deltas = conn.execute(
+            "SELECT old_values FROM phaseline.audit_events WHERE row_key = %s AND action = 'UPDATE' ORDER BY id",
+            (str(report),),
+        ).fetchall()
+    assert [d[0] for d in deltas] == [{"region": None}, {"region": "EMEA"}]
+
+
 def test_a_changed_run_once_file_is_drift_and_nothing_is_applied(scratch_dsn, tmp_path):
     # Deploy a copy, then treat the real sql/ as the changed version: that way
     # the CLI (which always renders sql/) sees the same drift.

@@ -14,6 +14,7 @@ DROP FUNCTION IF EXISTS {{ schema }}._sample_decisions_after_insert();
 DROP FUNCTION IF EXISTS {{ schema }}._sample_decisions_after_update();
 DROP FUNCTION IF EXISTS {{ schema }}._audit_decisions_insert();
 DROP FUNCTION IF EXISTS {{ schema }}._audit_decisions_update();
+DROP FUNCTION IF EXISTS {{ schema }}._tg_audit();  -- 0.2.0 before its audit functions were generated per table (110_audit.sql)
 
 -- Sample selection's hand-written rules, audit and API internals (0.1.0 and
 -- 0.2.0 before samples was generated as a decision set, include/decision_set.sql):
