@@ -470,6 +470,13 @@ CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ it }}
 {%- set mutable = [s.item_data_name, 'decision_status', 'decided_by', 'decided_at', 'decision_note'] %}
 {%- set fixed = ['id', 'version_id', s.item_key_name, 'recommendation_source', 'recommended_by', 'recommended_at',
                  'carried_from_version_id', 'carried_from_decision_id', 'origin_decision_id'] %}
+{#- (o.a, o.b, ...): a row of the given columns of one side of the join -#}
+{%- macro row_of(side, cols) %}({% for c in cols %}{{ side }}.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %}){% endmacro %}
+{#- the old value of each of cols that changed, as one JSON object -#}
+{%- macro changed(cols) -%}
+jsonb_build_object({% for c in cols %}{{ c | literal }}, o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
+                   - ARRAY[{% for c in cols %}CASE WHEN o.{{ c | ident }} IS NOT DISTINCT FROM n.{{ c | ident }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}]
+{%- endmacro %}
 -- The delta is static when only what a decision or an edit changes did
 -- change (the rules refuse anything else outside a backfill), as in 110.
 -- A first decision of a pending item that keeps its data has one of two
@@ -479,7 +486,11 @@ CREATE OR REPLACE TRIGGER _100_no_delete BEFORE DELETE OR TRUNCATE ON {{ it }}
 -- (090_audit_events.sql), so a 100k decide aggregates JSON only for the items
 -- it modified, where one array of 100k objects was a third of the call.
 -- No whole-row reference (to_jsonb(o)), though a backfill may change any
--- column: it makes the join carry both rows as composites.
+-- column: it makes the join carry both rows as composites. The delta of a
+-- modified item is built from the mutable columns, and from the fixed ones
+-- only when one of them changed (a backfill): half the cost of building all
+-- fourteen and deleting the unchanged. array_agg then one to_jsonb, not
+-- jsonb_agg, which re-encodes every object it adds.
 -- Hashing, not sorting: the transition tables are estimated, not analyzed;
 -- on the estimates the planner sorted both sides on disk for a merge join
 -- and the join's 100k rows again for the grouping, at twice the cost.
@@ -491,17 +502,17 @@ BEGIN
            CASE x.shared
                 WHEN 1 THEN '{"decided_at": null, "decided_by": null, "decision_status": "pending"}'::jsonb
                 WHEN 2 THEN '{"decided_at": null, "decided_by": null, "decision_note": null, "decision_status": "pending"}'::jsonb
-                ELSE jsonb_agg(x.delta) FILTER (WHERE x.shared = 0) END  -- the FILTER spares the shared rows their delta
+                ELSE to_jsonb(array_agg(x.delta) FILTER (WHERE x.shared = 0)) END  -- the FILTER spares the shared rows their delta
       FROM (SELECT n.version_id, n.id,
-                   CASE WHEN ({% for c in fixed %}o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                             IS NOT DISTINCT FROM ({% for c in fixed %}n.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
+                   CASE WHEN {{ row_of('o', fixed) }} IS NOT DISTINCT FROM {{ row_of('n', fixed) }}
                          AND o.decision_status = 'pending' AND n.decision_status <> 'pending' AND o.decision_note IS NULL
                          AND o.{{ data }} IS NOT DISTINCT FROM n.{{ data }}
                         THEN CASE WHEN n.decision_note IS NULL THEN 1 ELSE 2 END
                         ELSE 0 END AS shared,
                    -- every column that changed: outside a backfill, only mutable ones can
-                   jsonb_build_object({% for c in fixed + mutable %}{{ c | literal }}, o.{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
-                   - ARRAY[{% for c in fixed + mutable %}CASE WHEN o.{{ c | ident }} IS NOT DISTINCT FROM n.{{ c | ident }} THEN {{ c | literal }} END{{ ", " if not loop.last }}{% endfor %}] AS delta
+                   {{ changed(mutable) }}
+                   || CASE WHEN {{ row_of('o', fixed) }} IS NOT DISTINCT FROM {{ row_of('n', fixed) }} THEN '{}'::jsonb
+                           ELSE {{ changed(fixed) }} END AS delta
               FROM old_rows o INNER JOIN new_rows n ON o.id = n.id) AS x
      GROUP BY x.version_id, x.shared;
     RETURN NULL;

@@ -6,7 +6,7 @@
 -- (its own per-month query, taken from its source, at 300,000 entries).
 -- phaseline: superuser
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 SELECT test.world();
 
 -- Partitions: this month and three ahead, from deploy.
@@ -74,6 +74,16 @@ SELECT results_eq(
     $$VALUES ('INSERT', NULL, 'pending', NULL::jsonb, '{}'::jsonb), ('UPDATE', 'pending', 'modified', '{}', '{"n": 2}')$$,
     'audit_trail rebuilds both whole rows of a sample decision from the table and the delta');
 
+-- A backfill may change any column: the delta then holds the fixed ones too.
+UPDATE mark SET id = (SELECT max(id) FROM phaseline.audit_events);
+SET LOCAL phaseline.backfill = 'on';
+SELECT set_config('phaseline.actor', test.id('admin')::text, true);
+UPDATE phaseline.sample_decisions SET sample_key = 'C2', decision_note = 'moved' WHERE version_id = test.uid('sel') AND sample_key = 'C';
+SET LOCAL phaseline.backfill = 'off';
+SELECT is((SELECT array_agg(old_values) FROM phaseline.audit_events WHERE id > (SELECT id FROM mark)),
+          ARRAY['[{"sample_key": "C", "decision_note": null}]'::jsonb],
+    'a backfill that changes a fixed column (the key) and a note: one event, the old values of both');
+
 -- Single-row writes: one event each, the delta only.
 SELECT test.remember('a', phaseline_api.propose_report_attribute(test.uid('cycle'), test.uid('report'), 'storage', '{"v": 1}', test.id('tester')));
 SELECT phaseline_api.update_report_attribute(test.uid('a'), '{"v": 2}', test.id('tester'));
@@ -94,8 +104,8 @@ SELECT results_eq(
     $$SELECT action, old_row -> 'definition', new_row -> 'definition' FROM phaseline.audit_log WHERE row_id = test.uid('a')::text ORDER BY id$$,
     $$VALUES ('INSERT', NULL::jsonb, '{"v": 1}'::jsonb), ('UPDATE', '{"v": 1}', '{"v": 2}')$$,
     'phaseline.audit_log shows the same entries with whole rows');
-SELECT is((SELECT count(*)::int FROM phaseline.audit_log WHERE table_name = 'sample_decisions'), 5,
-    'and one entry per sample decision and change (three inserts, two decisions)');
+SELECT is((SELECT count(*)::int FROM phaseline.audit_log WHERE table_name = 'sample_decisions'), 6,
+    'and one entry per sample decision and change (three inserts, two decisions, the backfill)');
 
 -- A row whose life spans months: inserted two months ago, changed last
 -- month and now. audit_trail walks the months back to its insert.
