@@ -106,7 +106,10 @@ def test_a_column_a_new_run_once_file_adds_is_audited(scratch_dsn, tmp_path):
     # a run-once file that adds one makes deploy re-apply that file, unchanged.
     deploy(scratch_dsn, log=quiet)
     sql_dir = copy_sql(tmp_path)
-    (sql_dir / "once/990_report_region.sql").write_text("ALTER TABLE {{ schema }}.reports ADD COLUMN region text;\n")
+    # json has no equality operator: its column is compared as jsonb
+    (sql_dir / "once/990_report_region.sql").write_text(
+        "ALTER TABLE {{ schema }}.reports ADD COLUMN region text, ADD COLUMN extra json;\n"
+    )
 
     done = deploy(scratch_dsn, log=quiet, sql_dir=sql_dir)
 
@@ -120,12 +123,15 @@ def test_a_column_a_new_run_once_file_adds_is_audited(scratch_dsn, tmp_path):
         with conn.transaction():
             conn.execute("SELECT set_config('phaseline.actor', %s, true)", (str(admin),))
             conn.execute("UPDATE phaseline.reports SET region = 'EMEA' WHERE report_id = %s", (report,))
-            conn.execute("UPDATE phaseline.reports SET region = 'APAC' WHERE report_id = %s", (report,))
+            conn.execute(
+                """UPDATE phaseline.reports SET region = 'APAC', extra = '{"tier": 1}' WHERE report_id = %s""",
+                (report,),
+            )
         deltas = conn.execute(
             "SELECT old_values FROM phaseline.audit_events WHERE row_key = %s AND action = 'UPDATE' ORDER BY id",
             (str(report),),
         ).fetchall()
-    assert [d[0] for d in deltas] == [{"region": None}, {"region": "EMEA"}]
+    assert [d[0] for d in deltas] == [{"region": None}, {"region": "EMEA", "extra": None}]
 
 
 def test_a_changed_run_once_file_is_drift_and_nothing_is_applied(scratch_dsn, tmp_path):

@@ -40,9 +40,10 @@ DROP TRIGGER IF EXISTS _900_audit_update ON {{ schema }}.{{ e.table }};
 
 -- One row, one event, by a trigger function per table: _<table>_audit(),
 -- generated below from the table's columns as the catalog has them when
--- this file runs. A generic function would have to turn both rows into JSON
--- and compare them key by key in a query: that was a third of a new
--- version's cost through the API (issue 14). The generated one reads the
+-- this file runs. A generic function has to turn both rows into JSON and
+-- compare them key by key in a query: _tg_audit did, at 84 us of its own
+-- per event on a new version through the API, 55 us now (issue 14,
+-- bench/RESULTS.md). The generated one reads the
 -- key column directly and builds the delta (the old value of every column
 -- whose value changed; an update that changed nothing is still an event,
 -- with an empty delta) in one expression. Columns whose type has no
