@@ -107,7 +107,8 @@ def machine(conn: psycopg.Connection) -> list[str]:
         pass
     settings = dict(
         conn.execute(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings "
+            # current_setting() says 128MB; setting || unit said "16384" || "8kB" = 163848kB
+            "SELECT name, current_setting(name) FROM pg_settings "
             "WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'fsync')"
         ).fetchall()
     )
