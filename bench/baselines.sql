@@ -128,8 +128,9 @@ $$;
 -- so the measured statement gets them as parameters, as from a client. Read
 -- inside the statement (p_names[i % v_k + 1]), each key is an expression
 -- the executor builds and evaluates per execution: the side with more keys
--- paid more for the harness, not for its look-up (three keys against the
--- primary key's one in 5; the legacy join of 6, inlined, fourteen times).
+-- paid more for the harness, not for its look-up (two keys from arrays
+-- against the primary key's one in 5; the legacy join of 6, inlined,
+-- fourteen times).
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION bench.lookup_latest(p_cycle uuid, p_reports uuid[], p_names text[], p_n integer) RETURNS bigint
