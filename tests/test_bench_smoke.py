@@ -4,8 +4,9 @@ Only that it completes and reports every comparison (measured, or skipped
 with a reason) is checked: timings on a shared CI machine prove nothing, so
 none is asserted. Tiny, not small: every comparison runs the same code at
 any scale, and small took a sixth of the suite (92 s of 9 min on a 2-CPU
-machine), which CI's ten minutes cannot spare. Also: --only selects comparisons by their registry id, and
-the package runs as `python -m phaseline_bench` from bench/.
+machine), which CI's ten minutes cannot spare. Also: --only selects
+comparisons by their registry id, and the package runs as
+`python -m phaseline_bench` from bench/.
 """
 
 from __future__ import annotations
