@@ -494,7 +494,7 @@ jsonb_build_object({% for c in cols %}{{ c | literal }}, o.{{ c | ident }}{{ ", 
 -- Hashing, not sorting: the transition tables are estimated, not analyzed;
 -- on the estimates the planner sorted both sides on disk for a merge join
 -- and the join's 100k rows again for the grouping, at twice the cost.
--- work_mem 32MB: the hash of a 100k decide's old rows is about 23 MB; at the
+-- work_mem 32MB: the join's hash of a 100k decide's rows takes 18 MB; at the
 -- default 4MB the join went to four batches in temporary files, which cost
 -- the audit about 7 points of the call (bench row 7c: 1.15x to 1.08x of the
 -- call without audit). Only this statement gets it; a larger one still
